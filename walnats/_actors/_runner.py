@@ -1,0 +1,423 @@
+"""Running one actor: pull messages up to free capacity, run jobs, settle each message.
+
+The pull loop speaks the JetStream pull protocol directly: a callback subscription on
+a private inbox receives the messages of ``$JS.API.CONSUMER.MSG.NEXT`` requests
+that are kept in flight. ``fetch()`` would spend a task, a ``wait_for`` and a uuid
+per message; this costs a queue hand-off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from concurrent.futures import Executor
+from typing import TYPE_CHECKING, Any
+
+from .._context import Context, ErrorContext, OkContext
+from .._dead_letters._record import TARGET_HEADER, dead_letter_headers, publish_dead_letter
+from .._errors import DecodeError
+from .._events._connected import ERROR_HEADER, EXPIRES_HEADER, REPLY_HEADER
+from .._events._event import EventWithResponse
+from .._middleware import hooks_of
+from ._actor import Actor, ExecuteIn
+from ._retry import Retry
+
+if TYPE_CHECKING:
+    from nats.aio.client import Client
+    from nats.aio.msg import Msg
+    from nats.aio.subscription import Subscription
+
+    from .._inbox import ReplyInbox
+    from ._capacity import Capacity
+
+__all__ = ["ActorRunner"]
+
+logger = logging.getLogger("walnats")
+
+_ACK = b"+ACK"
+_TERM = b"+TERM"
+_WPI = b"+WPI"
+_PULL_EXPIRES = 5.0
+"""Seconds a pull request waits for messages; an open request holds capacity."""
+_WATCHDOG = _PULL_EXPIRES + 5.0
+"""Silence after which open pull requests are presumed lost (e.g. by a reconnect)."""
+
+
+class ActorRunner:
+    """The pull loop and job workers of one actor inside one worker process."""
+
+    def __init__(
+        self,
+        nc: Client,
+        actor: Actor[Any, Any],
+        capacity: Capacity,
+        inbox: ReplyInbox,
+        *,
+        middlewares: tuple[object, ...] = (),
+        executor: Executor | None = None,
+        burst: bool = False,
+    ) -> None:
+        self.actor = actor
+        self.priority = actor.priority
+        self._nc = nc
+        self._capacity = capacity
+        self._inbox = inbox
+        self._executor = executor
+        self._burst = burst
+        self._limit = actor.max_jobs
+        self._min_batch = max(1, self._limit // 2)
+        self._used = 0  # open pull credit + queued + running
+        self._credit = 0  # messages requested and not yet received
+        self._queue: asyncio.Queue[Msg] = asyncio.Queue()
+        self._in_flight: dict[int, tuple[Msg, float]] = {}  # id(msg) -> (msg, since)
+        self._stopping = False
+        self._drained = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._sub: Subscription | None = None
+        self._last_seen = time.monotonic()
+        self._loop = asyncio.get_running_loop()
+        event = actor.event
+        self._next_subject = f"$JS.API.CONSUMER.MSG.NEXT.{event.stream_name}.{actor.name}"
+        self._pull_inbox = ""
+        self._decode = event.decode
+        self._is_request = isinstance(event, EventWithResponse)
+        all_mw = (*middlewares, *actor.middlewares)
+        self._on_start = hooks_of(all_mw, "on_start")
+        self._on_success = hooks_of(all_mw, "on_success")
+        self._on_failure = hooks_of(all_mw, "on_failure")
+        self._needs_ctx = bool(self._on_start or self._on_success or self._on_failure)
+        self._wants_ctx = actor._wants_context
+        self._runs_in = actor.runs_in
+        self.handled = 0
+        self.failed = 0
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Subscribe the pull inbox, start the job workers and the first pull."""
+        self._pull_inbox = self._nc.new_inbox()
+        self._sub = await self._nc.subscribe(
+            self._pull_inbox,
+            cb=self._on_msg,
+            pending_msgs_limit=-1,
+            pending_bytes_limit=-1,
+        )
+        for _ in range(self._limit):
+            self._tasks.append(asyncio.create_task(self._work()))
+        self._tasks.append(asyncio.create_task(self._watch()))
+        self._capacity.add(self)
+        await self.maybe_pull()
+
+    async def wait_drained(self) -> None:
+        """In burst mode: return once no message is left to handle."""
+        await self._drained.wait()
+
+    async def stop(self, timeout: float) -> None:
+        """Stop pulling, let running jobs finish within *timeout*, give back the rest.
+
+        Messages that arrive or wait in the local queue after the stop are
+        returned to the server at once (``nak``) so another worker takes them now
+        instead of after ``ack_wait``.
+        """
+        self._stopping = True
+        while not self._queue.empty():
+            msg = self._queue.get_nowait()
+            self._in_flight.pop(id(msg), None)
+            await self._settle(msg, b"-NAK")
+        deadline = self._loop.time() + timeout
+        while self._in_flight and self._loop.time() < deadline:  # noqa: ASYNC110 - shutdown only
+            await asyncio.sleep(0.01)
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for msg, _ in list(self._in_flight.values()):
+            await self._settle(msg, b"-NAK")
+        self._in_flight.clear()
+        if self._sub is not None and not self._nc.is_closed:
+            with contextlib.suppress(Exception):
+                await self._sub.unsubscribe()
+        self._sub = None
+
+    # ------------------------------------------------------------------ pulling
+
+    async def maybe_pull(self) -> None:
+        """Ask the server for as many messages as there are free slots."""
+        if self._stopping or self._drained.is_set() or self._nc.is_closed:
+            return
+        free = min(self._limit - self._used, self._capacity.free())
+        if free <= 0 or (self._credit > 0 and free < self._min_batch):
+            return
+        self._used += free
+        self._capacity.used += free
+        self._credit += free
+        request: dict[str, Any] = {"batch": free, "expires": int(_PULL_EXPIRES * 1e9)}
+        if self._burst:
+            request = {"batch": free, "no_wait": True}
+        self._last_seen = time.monotonic()
+        try:
+            await self._nc.publish(
+                self._next_subject, json.dumps(request).encode(), reply=self._pull_inbox
+            )
+        except Exception:
+            logger.debug("pull request for %s failed", self.actor.name, exc_info=True)
+
+    async def _forget_credit(self, count: int) -> None:
+        count = min(count, self._credit)
+        if count <= 0:
+            return
+        self._credit -= count
+        self._used -= count
+        await self._capacity.release(count)
+
+    async def _on_msg(self, msg: Msg) -> None:
+        self._last_seen = time.monotonic()
+        if not msg.reply:
+            await self._on_status(msg)
+            return
+        if self._credit > 0:
+            self._credit -= 1
+        else:  # a late reply to a request the watchdog gave up on: take a slot for it
+            self._used += 1
+            self._capacity.used += 1
+        if self._stopping:
+            self._used -= 1
+            self._capacity.used -= 1
+            await self._settle(msg, b"-NAK")
+            return
+        self._in_flight[id(msg)] = (msg, self._loop.time())
+        self._queue.put_nowait(msg)
+
+    async def _on_status(self, msg: Msg) -> None:
+        headers = msg.headers or {}
+        status = headers.get("Status", "")
+        if status == "100":  # idle heartbeat
+            return
+        pending = headers.get("Nats-Pending-Messages")
+        if status in ("404", "408") and self._burst:
+            # Nothing left right now. Give the slots back without pulling again; the
+            # jobs still running pull once more when they finish.
+            self._used -= self._credit
+            self._capacity.used -= self._credit
+            self._credit = 0
+            self._check_drained()
+            return
+        if status in ("404", "408", "409"):
+            await self._forget_credit(int(pending) if pending else self._credit)
+            if status == "409":
+                description = headers.get("Description", "")
+                logger.warning("actor %s: pull interrupted: %s", self.actor.name, description)
+            await self.maybe_pull()
+            return
+        logger.debug("actor %s: unexpected status %r", self.actor.name, status)
+
+    def _check_drained(self) -> None:
+        if self._burst and not self._in_flight and self._credit == 0:
+            self._drained.set()
+
+    async def _watch(self) -> None:
+        """Pulse long jobs and recover pull requests lost to a reconnect."""
+        interval = min(self.actor.ack_wait / 3, 1.0)
+        while True:
+            await asyncio.sleep(interval)
+            now = time.monotonic()
+            if self.actor.pulse and self._in_flight:
+                threshold = self._loop.time() - self.actor.ack_wait / 3
+                for key, (msg, started) in list(self._in_flight.items()):
+                    if started <= threshold and key in self._in_flight:
+                        await self._settle(msg, _WPI)
+                        self._in_flight[key] = (msg, self._loop.time())
+            if self._credit > 0 and now - self._last_seen > _WATCHDOG:
+                logger.info("actor %s: no reply to pull requests; pulling again", self.actor.name)
+                await self._forget_credit(self._credit)
+                await self.maybe_pull()
+            elif self._credit == 0:
+                await self.maybe_pull()
+
+    # ------------------------------------------------------------------ jobs
+
+    async def _work(self) -> None:
+        queue = self._queue
+        while True:
+            msg = await queue.get()
+            try:
+                await self._process(msg)
+            except Exception:  # a bug in walnats itself: never kill the worker
+                logger.exception("actor %s: unexpected error", self.actor.name)
+            finally:
+                self._in_flight.pop(id(msg), None)
+                self._used -= 1
+                self._check_drained()
+                await self._capacity.release(1)
+
+    async def _process(self, msg: Msg) -> None:
+        headers = msg.headers
+        if headers is not None and self._skip(headers):
+            await self._settle(msg, _ACK)
+            return
+        ctx: Context[Any] | None = None
+        try:
+            payload = self._decode(msg.data)
+        except DecodeError as exc:
+            await self._fail(msg, Context(self.actor.name, self.actor.event.name, msg, None), exc)
+            return
+        if self._needs_ctx or self._wants_ctx:
+            ctx = Context(self.actor.name, self.actor.event.name, msg, payload)
+            for hook in self._on_start:
+                await hook(ctx)
+        started = self._loop.time()
+        try:
+            result = await self._call(payload, ctx)
+        except Exception as exc:  # noqa: BLE001 - every handler failure is retried or dead-lettered
+            if ctx is None:
+                ctx = Context(self.actor.name, self.actor.event.name, msg, payload)
+            await self._fail(msg, ctx, exc)
+            return
+        if self._on_success:
+            assert ctx is not None
+            ok = OkContext(ctx, self._loop.time() - started, result)
+            for hook in self._on_success:
+                await hook(ok)
+        if self._is_request and headers is not None:
+            await self._respond(headers, result)
+        if self.actor.double_ack:
+            await self._ack_sync(msg)
+        else:
+            await self._settle(msg, _ACK)
+        self.handled += 1
+
+    def _skip(self, headers: dict[str, str]) -> bool:
+        target = headers.get(TARGET_HEADER)
+        if target is not None and target != self.actor.name:
+            return True  # a re-driven dead letter meant for another actor
+        expires = headers.get(EXPIRES_HEADER)
+        return expires is not None and float(expires) < time.time()
+
+    async def _call(self, payload: Any, ctx: Context[Any] | None) -> Any:
+        handler: Any = self.actor.handler
+        timeout = self.actor.job_timeout
+        args = (payload, ctx) if self._wants_ctx else (payload,)
+        if self._runs_in is ExecuteIn.MAIN:
+            async with asyncio.timeout(timeout):
+                result = handler(*args)
+                if asyncio.iscoroutine(result):
+                    result = await result
+                return result
+        future = self._loop.run_in_executor(self._executor, handler, *args)
+        return await asyncio.wait_for(future, timeout)
+
+    async def _fail(self, msg: Msg, ctx: Context[Any], exc: BaseException) -> None:
+        self.failed += 1
+        if isinstance(exc, TimeoutError):
+            exc = TimeoutError(f"job timed out after {self.actor.job_timeout:g}s")
+        failure = ErrorContext(ctx, exc)
+        for hook in self._on_failure:
+            await hook(failure)
+        attempt = ctx.attempt
+        policy = self.actor.policy
+        if not policy.gives_up(attempt, exc):
+            delay = exc.delay if isinstance(exc, Retry) and exc.delay is not None else None
+            if delay is None:
+                delay = policy.delay(attempt)
+            logger.warning(
+                "actor %s: attempt %d/%d of event %s failed (%s: %s); retrying in %.2fs",
+                self.actor.name,
+                attempt,
+                policy.max_attempts,
+                ctx.event_id,
+                type(exc).__name__,
+                exc,
+                delay,
+            )
+            await self._nak(msg, delay)
+            return
+        reason = (
+            "undecodable"
+            if isinstance(exc, DecodeError)
+            else "exhausted"
+            if attempt >= policy.max_attempts
+            else "rejected"
+        )
+        logger.error(
+            "actor %s: giving up on event %s after %d attempt(s) (%s): %s: %s",
+            self.actor.name,
+            ctx.event_id,
+            attempt,
+            reason,
+            type(exc).__name__,
+            exc,
+            exc_info=(type(exc), exc, exc.__traceback__) if reason == "exhausted" else None,
+        )
+        if self.actor.dead_letters:
+            headers = dead_letter_headers(
+                msg.headers,
+                actor=self.actor.name,
+                event=self.actor.event.name,
+                subject=msg.subject,
+                stream=ctx.stream,
+                sequence=ctx.sequence,
+                attempts=attempt,
+                reason=reason,
+                error=exc,
+            )
+            try:
+                await publish_dead_letter(self._nc, self.actor.name, msg.data, headers)
+            except Exception as dl_exc:  # noqa: BLE001 - keep the event: retry later
+                logger.error(
+                    "actor %s: cannot store dead letter for event %s (%s); it stays in the "
+                    "stream and is retried in 30s. Did the actors' register() run?",
+                    self.actor.name,
+                    ctx.event_id,
+                    dl_exc,
+                )
+                await self._nak(msg, 30.0)
+                return
+        if self._is_request and msg.headers:
+            reply = msg.headers.get(REPLY_HEADER)
+            if reply:
+                await self._safe_publish(
+                    reply, b"", {ERROR_HEADER: f"{type(exc).__name__}: {exc}"[:1000]}
+                )
+        await self._settle(msg, _TERM)
+
+    # ------------------------------------------------------------------ settling
+
+    async def _respond(self, headers: dict[str, str], result: Any) -> None:
+        reply = headers.get(REPLY_HEADER)
+        if not reply:
+            return
+        event = self.actor.event
+        assert isinstance(event, EventWithResponse)
+        await self._safe_publish(reply, event.response_codec.encode(result), None)
+
+    async def _safe_publish(
+        self, subject: str, data: bytes, headers: dict[str, str] | None
+    ) -> None:
+        try:
+            await self._nc.publish(subject, data, headers=headers)
+        except Exception:
+            logger.debug("actor %s: reply to %s failed", self.actor.name, subject, exc_info=True)
+
+    async def _settle(self, msg: Msg, verb: bytes) -> None:
+        try:
+            await self._nc.publish(msg.reply, verb)
+        except Exception:
+            logger.debug("actor %s: %s failed", self.actor.name, verb, exc_info=True)
+
+    async def _nak(self, msg: Msg, delay: float) -> None:
+        verb = b"-NAK" if delay <= 0 else b'-NAK {"delay": %d}' % int(delay * 1e9)
+        await self._settle(msg, verb)
+
+    async def _ack_sync(self, msg: Msg) -> None:
+        reply, fut = self._inbox.expect()
+        try:
+            await self._nc.publish(msg.reply, _ACK, reply=reply)
+            await asyncio.wait_for(fut, 5.0)
+        except Exception:  # noqa: BLE001 - unconfirmed: the server may redeliver it
+            logger.warning("actor %s: ack not confirmed by the server", self.actor.name)
+        finally:
+            self._inbox.forget(reply)

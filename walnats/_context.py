@@ -1,0 +1,146 @@
+"""What a handler or middleware may know about the delivery it is processing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from ._headers import header_lookup
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from nats.aio.msg import Msg
+
+__all__ = ["Context", "EmitContext", "ErrorContext", "OkContext"]
+
+T = TypeVar("T")
+
+MSG_ID = "Nats-Msg-Id"
+TRACE_ID = "Walnats-Trace"
+
+
+class Context(Generic[T]):
+    """Delivery metadata of one message, handed to handlers that ask for it.
+
+    Declare a second handler parameter to receive it::
+
+        async def send_email(order: OrderPlaced, ctx: walnats.Context[OrderPlaced]) -> None:
+            if ctx.attempt > 1: ...
+
+    The JetStream metadata is parsed only when a property is read.
+    """
+
+    __slots__ = ("__dict__", "_msg", "actor", "event", "message")
+
+    def __init__(self, actor: str, event: str, msg: Msg, message: T | None) -> None:
+        self.actor = actor
+        """Name of the actor (consumer) handling the message."""
+        self.event = event
+        """Name of the event."""
+        self.message = message
+        """The decoded payload (``None`` when decoding failed)."""
+        self._msg = msg
+
+    @cached_property
+    def _tokens(self) -> list[str]:
+        # $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>
+        # (or the 12-token form with domain and account hash on newer servers)
+        tokens = (self._msg.reply or "").split(".")
+        if len(tokens) >= 12:
+            tokens = tokens[:2] + tokens[4:]
+        return tokens
+
+    @property
+    def attempt(self) -> int:
+        """1 on the first delivery, 2 on the first retry, and so on."""
+        return int(self._tokens[4]) if len(self._tokens) > 4 else 1
+
+    @property
+    def sequence(self) -> int:
+        """Stream sequence of the event: its position in the log."""
+        return int(self._tokens[5]) if len(self._tokens) > 5 else 0
+
+    @property
+    def pending(self) -> int:
+        """Events still waiting for this actor after this one."""
+        return int(self._tokens[8]) if len(self._tokens) > 8 else 0
+
+    @property
+    def stream(self) -> str:
+        """Name of the stream holding the event."""
+        return self._tokens[2] if len(self._tokens) > 2 else ""
+
+    @property
+    def timestamp(self) -> datetime:
+        """When the server stored the event (UTC)."""
+        if len(self._tokens) > 7:
+            return datetime.fromtimestamp(int(self._tokens[7]) / 1e9, tz=UTC)
+        return datetime.now(tz=UTC)
+
+    @property
+    def subject(self) -> str:
+        """The subject the event was published to."""
+        return self._msg.subject
+
+    @property
+    def key(self) -> str | None:
+        """The aggregate id for aggregate events (``<type>.<id>.<event>``), else ``None``."""
+        parts = self._msg.subject.split(".")
+        return parts[1] if len(parts) == 3 else None
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """All headers of the message (look names up with :meth:`header`)."""
+        return self._msg.headers or {}
+
+    def header(self, name: str) -> str | None:
+        """One header, looked up case-insensitively as NATS requires."""
+        return header_lookup(self._msg.headers, name)
+
+    @property
+    def event_id(self) -> str | None:
+        """The event's unique id (its ``Nats-Msg-Id``)."""
+        return self.header(MSG_ID)
+
+    @property
+    def trace_id(self) -> str | None:
+        """The trace id passed to ``emit(trace_id=...)``, if any."""
+        return self.header(TRACE_ID)
+
+
+class OkContext(Context[T]):
+    """A :class:`Context` after the handler succeeded."""
+
+    __slots__ = ("duration", "result")
+
+    def __init__(self, ctx: Context[T], duration: float, result: object) -> None:
+        super().__init__(ctx.actor, ctx.event, ctx._msg, ctx.message)
+        self.duration = duration
+        """Seconds the handler ran."""
+        self.result = result
+        """What the handler returned."""
+
+
+class ErrorContext(Context[T]):
+    """A :class:`Context` after the handler (or decoding) failed."""
+
+    __slots__ = ("exception",)
+
+    def __init__(self, ctx: Context[T], exception: BaseException) -> None:
+        super().__init__(ctx.actor, ctx.event, ctx._msg, ctx.message)
+        self.exception = exception
+        """What went wrong."""
+
+
+@dataclass
+class EmitContext:
+    """What an ``on_emit`` middleware sees; it may add headers."""
+
+    event: str
+    subject: str
+    message: Any
+    msg_id: str
+    headers: dict[str, str] = field(default_factory=dict)

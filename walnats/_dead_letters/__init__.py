@@ -1,0 +1,3 @@
+from ._record import DEAD_LETTER_STREAM, DeadLetter
+
+__all__ = ["DEAD_LETTER_STREAM", "DeadLetter"]

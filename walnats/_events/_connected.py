@@ -1,0 +1,314 @@
+"""A live connection for emitting events: ``async with events.connect() as conn``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from nats.nuid import NUID
+
+from .._context import MSG_ID, TRACE_ID, EmitContext
+from .._errors import EmitError, RequestTimeout, ResponseError
+from .._middleware import hooks_of
+from .._streams import ensure_stream, spec_for_event
+from ._ack import Emitted, parse_ack
+
+if TYPE_CHECKING:
+    from nats.aio.client import Client
+    from nats.aio.msg import Msg
+    from nats.js import JetStreamContext
+
+    from .._inbox import ReplyInbox
+    from ._event import BaseEvent, Event, EventWithResponse
+    from ._registry import Events
+
+__all__ = ["REPLY_HEADER", "ConnectedEvents"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+logger = logging.getLogger("walnats")
+
+REPLY_HEADER = "Walnats-Reply"
+EXPIRES_HEADER = "Walnats-Expires"
+ERROR_HEADER = "Walnats-Error"
+DEFAULT_EMIT_TIMEOUT = 5.0
+DEFAULT_MAX_IN_FLIGHT = 4096
+
+
+class ConnectedEvents:
+    """Emits events and sends requests over one NATS connection.
+
+    Get it from :meth:`Events.connect`; do not build it yourself.
+    """
+
+    def __init__(
+        self,
+        nc: Client,
+        js: JetStreamContext,
+        events: Events,
+        inbox: ReplyInbox,
+        middlewares: tuple[object, ...] = (),
+    ) -> None:
+        self._nc = nc
+        self._js = js
+        self._events = events
+        self._inbox = inbox
+        self._nuid = NUID()
+        self._on_emit = hooks_of(middlewares, "on_emit")
+        self._loop = asyncio.get_running_loop()
+
+    @property
+    def client(self) -> Client:
+        """The underlying nats-py client, for what walnats does not wrap."""
+        return self._nc
+
+    @property
+    def jetstream(self) -> JetStreamContext:
+        """The nats-py JetStream context."""
+        return self._js
+
+    async def register(self, *, create: bool = True, update: bool = True) -> None:
+        """Create the streams of all events, or bring them in line with the declarations.
+
+        Args:
+            create: create missing streams (else ``StreamNotFound``).
+            update: update streams whose limits differ (else ``StreamConfigMismatch``).
+        """
+        specs = {}
+        for event in self._events:
+            if event.aggregate is None:
+                specs[event.stream_name] = spec_for_event(event)
+        await asyncio.gather(
+            *(ensure_stream(self._js, s, create=create, update=update) for s in specs.values())
+        )
+
+    def _new_id(self) -> str:
+        return self._nuid.next().decode()
+
+    def _headers(
+        self,
+        msg_id: str,
+        trace_id: str | None,
+        meta: Mapping[str, str] | None,
+    ) -> dict[str, str]:
+        headers = {MSG_ID: msg_id}
+        if trace_id is not None:
+            headers[TRACE_ID] = trace_id
+        if meta:
+            headers.update(meta)
+        return headers
+
+    async def emit(
+        self,
+        event: Event[T],
+        message: T,
+        *,
+        uid: str | None = None,
+        key: str | None = None,
+        trace_id: str | None = None,
+        meta: Mapping[str, str] | None = None,
+        timeout: float = DEFAULT_EMIT_TIMEOUT,
+        sync: bool = True,
+    ) -> Emitted:
+        """Publish one event and return once the server has stored it.
+
+        Args:
+            event: the event declaration.
+            message: the payload; it must match ``event.schema``.
+            uid: idempotency key. A second emit with the same *uid* inside the
+                stream's duplicate window stores nothing and returns
+                ``Emitted(duplicate=True)``. Defaults to a fresh unique id.
+            key: the aggregate id, for aggregate events only.
+            trace_id: carried in the ``Walnats-Trace`` header to handlers.
+            meta: extra headers.
+            timeout: seconds to wait for the server's acknowledgement.
+
+        Raises:
+            EncodeError: *message* does not match the schema.
+            StreamNotFound: nobody registered the event's stream.
+            EmitError: the server refused the event or did not answer in time; in the
+                latter case it may have stored it, so retry with the same *uid*.
+        """
+        subject = event.subject_for(key)
+        data = event.encode(message)
+        msg_id = uid or self._nuid.next().decode()
+        headers = self._headers(msg_id, trace_id, meta)
+        if self._on_emit:
+            await self._run_emit_hooks(event, subject, message, msg_id, headers)
+        reply = await self._publish(subject, data, headers, timeout)
+        return parse_ack(reply, subject, msg_id)
+
+    async def _run_emit_hooks(
+        self,
+        event: BaseEvent[Any, Any],
+        subject: str,
+        message: object,
+        msg_id: str,
+        headers: dict[str, str],
+    ) -> None:
+        ctx = EmitContext(event.name, subject, message, msg_id, headers)
+        for hook in self._on_emit:
+            await hook(ctx)
+
+    async def _publish(
+        self, subject: str, data: bytes, headers: dict[str, str], timeout: float
+    ) -> Msg:
+        reply, fut = self._inbox.expect()
+        try:
+            await self._nc.publish(subject, data, reply=reply, headers=headers)
+        except Exception as exc:
+            self._inbox.forget(reply)
+            raise EmitError(f"cannot publish to {subject!r}: {exc or type(exc).__name__}") from exc
+        timer = self._loop.call_later(timeout, _expire, fut, subject, timeout)
+        try:
+            return await fut
+        finally:
+            timer.cancel()
+            self._inbox.forget(reply)
+
+    async def emit_many(
+        self,
+        event: Event[T],
+        messages: Iterable[T],
+        *,
+        uids: Sequence[str] | None = None,
+        key: str | None = None,
+        trace_id: str | None = None,
+        meta: Mapping[str, str] | None = None,
+        timeout: float = DEFAULT_EMIT_TIMEOUT,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+    ) -> list[Emitted]:
+        """Publish many events with up to *max_in_flight* acknowledgements pending.
+
+        Returns one :class:`Emitted` per message, in order, once every event is
+        stored. If some were not stored, raises :class:`EmitError` after all others
+        completed; its ``results`` holds an ``Emitted`` or the exception per message,
+        so the caller can re-emit only the failures (with the same uids).
+        """
+        subject = event.subject_for(key)
+        encode = event.encode
+        publish = self._nc.publish
+        expect = self._inbox.expect
+        pending: list[tuple[str, asyncio.Future[Msg]]] = []
+        ids: list[str] = []
+        window: list[asyncio.Future[Msg]] = []
+        for index, message in enumerate(messages):
+            data = encode(message)
+            msg_id = uids[index] if uids is not None else self._nuid.next().decode()
+            headers = (
+                {MSG_ID: msg_id}
+                if trace_id is None and not meta
+                else self._headers(msg_id, trace_id, meta)
+            )
+            if self._on_emit:
+                await self._run_emit_hooks(event, subject, message, msg_id, headers)
+            reply, fut = expect()
+            await publish(subject, data, reply=reply, headers=headers)
+            pending.append((reply, fut))
+            ids.append(msg_id)
+            window.append(fut)
+            if len(window) >= max_in_flight:
+                # wait for the oldest half before publishing more
+                half = len(window) // 2
+                await asyncio.wait(window[:half], timeout=timeout)
+                window = [f for f in window[half:] if not f.done()]
+        if window:
+            await asyncio.wait(window, timeout=timeout)
+        results: list[Emitted | BaseException] = []
+        failed = 0
+        for (reply, fut), msg_id in zip(pending, ids, strict=True):
+            self._inbox.forget(reply)
+            if not fut.done():
+                fut.cancel()
+                results.append(EmitError(f"no acknowledgement for {msg_id} within {timeout:g}s"))
+                failed += 1
+                continue
+            try:
+                results.append(parse_ack(fut.result(), subject, msg_id))
+            except EmitError as exc:
+                results.append(exc)
+                failed += 1
+        if failed:
+            error = EmitError(
+                f"{failed} of {len(results)} events to {subject!r} were not confirmed; "
+                f"first problem: {next(r for r in results if isinstance(r, BaseException))}. "
+                f"Re-emit the failed ones with the same uids (see .results)."
+            )
+            error.results = results  # type: ignore[attr-defined]
+            raise error
+        return results  # type: ignore[return-value]
+
+    async def request(
+        self,
+        event: EventWithResponse[T, R],
+        message: T,
+        *,
+        uid: str | None = None,
+        key: str | None = None,
+        trace_id: str | None = None,
+        meta: Mapping[str, str] | None = None,
+        timeout: float = 4,
+        expire: bool = False,
+    ) -> R:
+        """Emit *event* and wait for the response of the actor that handles it.
+
+        The request is an ordinary event stored in the stream: it survives a worker
+        restart and is retried like any other. After *timeout* this call raises
+        :class:`RequestTimeout`, but the request stays in the stream and is still
+        handled (and its response dropped), unless *expire* is true: then actors
+        skip it once the timeout has passed (by the actor's clock).
+
+        Raises:
+            RequestTimeout: no response within *timeout* seconds.
+            ResponseError: the actor failed for good (its last attempt raised).
+        """
+        subject = event.subject_for(key)
+        data = event.encode(message)
+        msg_id = uid or self._new_id()
+        headers = self._headers(msg_id, trace_id, meta)
+        response_to, response = self._inbox.expect()
+        headers[REPLY_HEADER] = response_to
+        if expire:
+            headers[EXPIRES_HEADER] = f"{time.time() + timeout:.3f}"
+        deadline = self._loop.time() + timeout
+        try:
+            if self._on_emit:
+                await self._run_emit_hooks(event, subject, message, msg_id, headers)
+            ack = await self._publish(subject, data, headers, timeout)
+            parse_ack(ack, subject, msg_id)
+            remaining = max(deadline - self._loop.time(), 0.0)
+            try:
+                reply = await asyncio.wait_for(response, remaining)
+            except TimeoutError:
+                raise RequestTimeout(
+                    f"no response to {event.name!r} request {msg_id} within {timeout:g}s. "
+                    + (
+                        "It expired and will be skipped."
+                        if expire
+                        else "The request stays in the stream and will still be handled."
+                    )
+                ) from None
+        finally:
+            self._inbox.forget(response_to)
+        error = (reply.headers or {}).get(ERROR_HEADER)
+        if error is not None:
+            raise ResponseError(f"{event.name!r} request {msg_id} failed: {error}")
+        return event.response_codec.decode(reply.data)
+
+    def __repr__(self) -> str:
+        return f"<ConnectedEvents {[e.name for e in self._events]}>"
+
+
+def _expire(fut: asyncio.Future[Msg], subject: str, timeout: float) -> None:
+    if not fut.done():
+        fut.set_exception(
+            EmitError(
+                f"no acknowledgement for the event on {subject!r} within {timeout:g}s; "
+                f"the server may or may not have stored it. Retry with the same uid: "
+                f"a stored copy makes the retry a duplicate, not a second event."
+            )
+        )
