@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+
 import pytest
 
 pytest_plugins = ["walnats.testing"]
@@ -28,7 +29,7 @@ def postgres_url() -> str:
 
     try:
         asyncio.run(probe())
-    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+    except Exception as exc:
         _unavailable(f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc}")
     return POSTGRES_URL
 
@@ -37,4 +38,3 @@ def _unavailable(reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)")
     pytest.skip(reason)
-

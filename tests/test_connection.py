@@ -17,7 +17,9 @@ async def test_connect__dead_server_fails_fast() -> None:
     url = f"nats://127.0.0.1:{free_port()}"
     loop = asyncio.get_running_loop()
     started = loop.time()
-    with pytest.raises(walnats.ConnectionFailed, match=r"cannot connect to NATS at .* within 1s") as info:
+    with pytest.raises(
+        walnats.ConnectionFailed, match=r"cannot connect to NATS at .* within 1s"
+    ) as info:
         async with walnats.Events(order_event()).connect(url, connect_timeout=1):
             pass
     assert loop.time() - started < 3
@@ -48,7 +50,8 @@ async def test_server_version__gate(nats_url: str) -> None:
     try:
         require(nc, "atomic batches", "2.12")
         with pytest.raises(
-            walnats.ServerTooOld, match=r"^time travel needs nats-server >= 9.0, but the server is 2\."
+            walnats.ServerTooOld,
+            match=r"^time travel needs nats-server >= 9.0, but the server is 2\.",
         ):
             require(nc, "time travel", "9.0")
     finally:

@@ -93,7 +93,9 @@ def test_registries__duplicates() -> None:
     with pytest.raises(walnats.ConfigError, match=r"two different actors are named 'x'"):
         walnats.Actors(actor, other)
     services = walnats.Services().add("orders", emits=[a])
-    with pytest.raises(walnats.ConfigError, match=r"a service named 'orders' is already registered"):
+    with pytest.raises(
+        walnats.ConfigError, match=r"a service named 'orders' is already registered"
+    ):
         services.add("orders")
 
 
@@ -103,7 +105,9 @@ def test_retry_policy__schedule() -> None:
     assert policy.schedule() == [1, 2, 4, 5]
     explicit = walnats.RetryPolicy(max_attempts=4, delays=(0.5, 1))
     assert explicit.schedule() == [0.5, 1, 1]
-    assert walnats.Actor("a", walnats.Event("e", int), handler, retry_delay=(3, 4)).policy.delays == (3, 4)
+    assert walnats.Actor(
+        "a", walnats.Event("e", int), handler, retry_delay=(3, 4)
+    ).policy.delays == (3, 4)
 
 
 def test_consumer_config__follows_policy() -> None:

@@ -32,7 +32,9 @@ async def test_register__updates_changed_limits(nats_url: str) -> None:
         await conn.register()
     changed = event.evolve(limits=walnats.Limits(messages=10))
     async with walnats.Events(changed).connect(nats_url) as conn:
-        with pytest.raises(walnats.StreamConfigMismatch, match=r"max_msgs: server has -1, declared 10"):
+        with pytest.raises(
+            walnats.StreamConfigMismatch, match=r"max_msgs: server has -1, declared 10"
+        ):
             await conn.register(update=False)
         await conn.register()
         info = await conn.jetstream.stream_info(event.name)

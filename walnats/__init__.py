@@ -17,7 +17,7 @@ from ._actors import (
 from ._cloudevents import CloudEvent
 from ._connection import ServerVersion
 from ._context import Context, EmitContext, ErrorContext, OkContext
-from ._dead_letters import DEAD_LETTER_STREAM, DeadLetter
+from ._dead_letters import DEAD_LETTER_STREAM, DeadLetter, DeadLetters
 from ._errors import (
     CloudEventError,
     ConcurrencyError,
@@ -70,6 +70,7 @@ __all__ = [
     "Reject",
     "Retry",
     "DeadLetter",
+    "DeadLetters",
     "DEAD_LETTER_STREAM",
     # options
     "ExecuteIn",

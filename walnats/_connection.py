@@ -66,7 +66,8 @@ def require(nc: Client, feature: str, minimum: str) -> None:
 def resolve_servers(server: str | Sequence[str] | None) -> list[str]:
     """The server URLs to use: the argument, else ``NATS_URL``, else the local default."""
     if server is None:
-        server = os.environ.get("NATS_URL") or DEFAULT_SERVER
+        # NATS_SERVER is what walnats 1.x read; NATS_URL is the NATS convention.
+        server = os.environ.get("NATS_URL") or os.environ.get("NATS_SERVER") or DEFAULT_SERVER
     if isinstance(server, str):
         return [s.strip() for s in server.split(",") if s.strip()]
     return list(server)

@@ -14,11 +14,17 @@ if TYPE_CHECKING:
 
     from nats.aio.msg import Msg
 
+    from ._events._ack import Emitted
+    from ._events._connected import ConnectedEvents
+    from ._events._event import Event
+
 __all__ = ["Context", "EmitContext", "ErrorContext", "OkContext"]
 
 T = TypeVar("T")
+E = TypeVar("E")
 
 MSG_ID = "Nats-Msg-Id"
+CAUSATION_ID = "Walnats-Causation-Id"
 TRACE_ID = "Walnats-Trace"
 
 
@@ -33,9 +39,16 @@ class Context(Generic[T]):
     The JetStream metadata is parsed only when a property is read.
     """
 
-    __slots__ = ("__dict__", "_msg", "actor", "event", "message")
+    __slots__ = ("__dict__", "_emitter", "_msg", "actor", "event", "message")
 
-    def __init__(self, actor: str, event: str, msg: Msg, message: T | None) -> None:
+    def __init__(
+        self,
+        actor: str,
+        event: str,
+        msg: Msg,
+        message: T | None,
+        emitter: ConnectedEvents | None = None,
+    ) -> None:
         self.actor = actor
         """Name of the actor (consumer) handling the message."""
         self.event = event
@@ -43,6 +56,7 @@ class Context(Generic[T]):
         self.message = message
         """The decoded payload (``None`` when decoding failed)."""
         self._msg = msg
+        self._emitter = emitter
 
     @cached_property
     def _tokens(self) -> list[str]:
@@ -110,6 +124,25 @@ class Context(Generic[T]):
         """The trace id passed to ``emit(trace_id=...)``, if any."""
         return self.header(TRACE_ID)
 
+    async def emit(
+        self, event: Event[E], message: E, *, key: str | None = None, suffix: str = ""
+    ) -> Emitted:
+        """Emit a follow-up event caused by the one being handled.
+
+        Its message id is derived from this event's id, the actor and the follow-up
+        event's name (plus *suffix* when one handler emits several events of the same
+        kind), so a retried handler re-emits the same ids and the stream stores each
+        follow-up once within its duplicate window. The ``Walnats-Causation-Id``
+        header links it to this event; the trace id is carried over.
+        """
+        if self._emitter is None:
+            raise RuntimeError("this context cannot emit: it was built outside an actor")
+        cause = self.event_id or f"{self.stream}.{self.sequence}"
+        uid = f"{cause}.{self.actor}.{event.name}" + (f".{suffix}" if suffix else "")
+        return await self._emitter.emit(
+            event, message, uid=uid, key=key, trace_id=self.trace_id, meta={CAUSATION_ID: cause}
+        )
+
 
 class OkContext(Context[T]):
     """A :class:`Context` after the handler succeeded."""
@@ -117,7 +150,7 @@ class OkContext(Context[T]):
     __slots__ = ("duration", "result")
 
     def __init__(self, ctx: Context[T], duration: float, result: object) -> None:
-        super().__init__(ctx.actor, ctx.event, ctx._msg, ctx.message)
+        super().__init__(ctx.actor, ctx.event, ctx._msg, ctx.message, ctx._emitter)
         self.duration = duration
         """Seconds the handler ran."""
         self.result = result
@@ -130,7 +163,7 @@ class ErrorContext(Context[T]):
     __slots__ = ("exception",)
 
     def __init__(self, ctx: Context[T], exception: BaseException) -> None:
-        super().__init__(ctx.actor, ctx.event, ctx._msg, ctx.message)
+        super().__init__(ctx.actor, ctx.event, ctx._msg, ctx.message, ctx._emitter)
         self.exception = exception
         """What went wrong."""
 

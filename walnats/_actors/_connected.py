@@ -14,6 +14,7 @@ from nats.js.errors import APIError, NotFoundError
 from .._dead_letters._advisories import AdvisoryListener
 from .._dead_letters._record import dead_letter_spec
 from .._errors import ConsumerNotFound, StreamError, StreamNotFound
+from .._events import ConnectedEvents, Events
 from .._streams import ensure_stream, spec_for_event
 from ._actor import Actor, ExecuteIn
 from ._capacity import Capacity
@@ -123,6 +124,7 @@ class ConnectedActors:
         message is acknowledged that was not handled.
         """
         capacity = Capacity(max_jobs)
+        emitter = ConnectedEvents(self._nc, self._js, Events(), self._inbox)
         threads: Executor | None = None
         processes: Executor | None = None
         if any(a.runs_in is ExecuteIn.THREAD for a in self._actors):
@@ -138,6 +140,7 @@ class ConnectedActors:
                 middlewares=tuple(middlewares),
                 executor=processes if actor.runs_in is ExecuteIn.PROCESS else threads,
                 burst=burst,
+                emitter=emitter,
             )
             for actor in self._actors
         ]

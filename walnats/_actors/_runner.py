@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from nats.aio.msg import Msg
     from nats.aio.subscription import Subscription
 
+    from .._events._connected import ConnectedEvents
     from .._inbox import ReplyInbox
     from ._capacity import Capacity
 
@@ -59,6 +60,7 @@ class ActorRunner:
         middlewares: tuple[object, ...] = (),
         executor: Executor | None = None,
         burst: bool = False,
+        emitter: ConnectedEvents | None = None,
     ) -> None:
         self.actor = actor
         self.priority = actor.priority
@@ -66,6 +68,7 @@ class ActorRunner:
         self._capacity = capacity
         self._inbox = inbox
         self._executor = executor
+        self._emitter = emitter
         self._burst = burst
         self._limit = actor.max_jobs
         self._min_batch = max(1, self._limit // 2)
@@ -74,6 +77,7 @@ class ActorRunner:
         self._queue: asyncio.Queue[Msg] = asyncio.Queue()
         self._in_flight: dict[int, tuple[Msg, float]] = {}  # id(msg) -> (msg, since)
         self._stopping = False
+        self._saw_empty = False  # burst mode: a pull found nothing
         self._drained = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._sub: Subscription | None = None
@@ -158,6 +162,7 @@ class ActorRunner:
         request: dict[str, Any] = {"batch": free, "expires": int(_PULL_EXPIRES * 1e9)}
         if self._burst:
             request = {"batch": free, "no_wait": True}
+            self._saw_empty = False
         self._last_seen = time.monotonic()
         try:
             await self._nc.publish(
@@ -204,6 +209,7 @@ class ActorRunner:
             self._used -= self._credit
             self._capacity.used -= self._credit
             self._credit = 0
+            self._saw_empty = True
             self._check_drained()
             return
         if status in ("404", "408", "409"):
@@ -216,7 +222,7 @@ class ActorRunner:
         logger.debug("actor %s: unexpected status %r", self.actor.name, status)
 
     def _check_drained(self) -> None:
-        if self._burst and not self._in_flight and self._credit == 0:
+        if self._saw_empty and not self._in_flight and self._credit == 0:
             self._drained.set()
 
     async def _watch(self) -> None:
@@ -263,10 +269,10 @@ class ActorRunner:
         try:
             payload = self._decode(msg.data)
         except DecodeError as exc:
-            await self._fail(msg, Context(self.actor.name, self.actor.event.name, msg, None), exc)
+            await self._fail(msg, self._context(msg, None), exc)
             return
         if self._needs_ctx or self._wants_ctx:
-            ctx = Context(self.actor.name, self.actor.event.name, msg, payload)
+            ctx = self._context(msg, payload)
             for hook in self._on_start:
                 await hook(ctx)
         started = self._loop.time()
@@ -274,7 +280,7 @@ class ActorRunner:
             result = await self._call(payload, ctx)
         except Exception as exc:  # noqa: BLE001 - every handler failure is retried or dead-lettered
             if ctx is None:
-                ctx = Context(self.actor.name, self.actor.event.name, msg, payload)
+                ctx = self._context(msg, payload)
             await self._fail(msg, ctx, exc)
             return
         if self._on_success:
@@ -289,6 +295,9 @@ class ActorRunner:
         else:
             await self._settle(msg, _ACK)
         self.handled += 1
+
+    def _context(self, msg: Msg, payload: Any) -> Context[Any]:
+        return Context(self.actor.name, self.actor.event.name, msg, payload, self._emitter)
 
     def _skip(self, headers: dict[str, str]) -> bool:
         target = headers.get(TARGET_HEADER)
