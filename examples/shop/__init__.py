@@ -1,0 +1,42 @@
+"""The example shop: orders, payments, shipping and notifications as walnats services.
+
+``examples.shop:services`` is the registry ``walnats run``, ``walnats graph`` and
+``walnats asyncapi`` read (see ``[tool.walnats]`` in pyproject.toml).
+"""
+
+from __future__ import annotations
+
+import walnats
+
+from .actors import CHARGE_CARD, NOTIFY_CUSTOMER, QUOTE_SHIPPING, SEND_CONFIRMATION, SHIP_ORDER
+from .events import ORDER_PLACED, PARCEL_SHIPPED, PAYMENT_CAPTURED, SHIPPING_QUOTE
+
+services = walnats.Services()
+services.add(
+    "checkout",
+    version="1.0.0",
+    description="Takes orders from customers.",
+    emits=[ORDER_PLACED, SHIPPING_QUOTE],
+)
+services.add(
+    "payments",
+    version="1.2.0",
+    description="Charges customers.",
+    emits=[PAYMENT_CAPTURED],
+    defines=[CHARGE_CARD],
+)
+services.add(
+    "shipping",
+    version="0.9.0",
+    description="Prices and ships parcels.",
+    emits=[PARCEL_SHIPPED],
+    defines=[SHIP_ORDER, QUOTE_SHIPPING],
+)
+services.add(
+    "notifications",
+    version="2.0.0",
+    description="Keeps customers informed.",
+    defines=[SEND_CONFIRMATION, NOTIFY_CUSTOMER],
+)
+
+__all__ = ["services"]
