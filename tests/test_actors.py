@@ -197,7 +197,7 @@ async def test_register__creates_missing_stream_or_fails(nats_url: str) -> None:
             await conn.register(create_streams=False)
         await conn.register()
         info = await conn.client.jetstream().stream_info(event.name)
-    assert info.config.subjects == [event.name]
+    assert info.config.subjects == [event.name, f"{event.name}.delayed.*"]
 
 
 async def test_handler__context(nats_url: str) -> None:

@@ -18,7 +18,7 @@ async def test_register__creates_limits_stream(nats_url: str) -> None:
         await conn.register()
         info = await conn.jetstream.stream_info(event.name)
     assert info.config.retention == RetentionPolicy.LIMITS
-    assert info.config.subjects == [event.name]
+    assert info.config.subjects == [event.name, f"{event.name}.delayed.*"]
     assert info.config.max_age == 3600
     assert info.config.max_msgs == 1000
     assert info.config.duplicate_window == 30

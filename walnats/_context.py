@@ -24,6 +24,9 @@ T = TypeVar("T")
 E = TypeVar("E")
 
 MSG_ID = "Nats-Msg-Id"
+EVENT_ID_HEADER = "Walnats-Event-Id"
+NOT_BEFORE_HEADER = "Walnats-Not-Before"
+"""On servers without message schedules: Unix time before which actors defer the event."""
 CAUSATION_ID = "Walnats-Causation-Id"
 TRACE_ID = "Walnats-Trace"
 
@@ -69,8 +72,18 @@ class Context(Generic[T]):
 
     @property
     def attempt(self) -> int:
-        """1 on the first delivery, 2 on the first retry, and so on."""
-        return int(self._tokens[4]) if len(self._tokens) > 4 else 1
+        """1 on the first delivery, 2 on the first retry, and so on.
+
+        A delayed event that an actor received early and deferred (servers without
+        message schedules) does not count that early delivery.
+        """
+        delivered = int(self._tokens[4]) if len(self._tokens) > 4 else 1
+        not_before = self.header(NOT_BEFORE_HEADER)
+        if not_before is not None and delivered > 1 and len(self._tokens) > 7:
+            stored = int(self._tokens[7]) / 1e9
+            if stored < float(not_before):
+                delivered -= 1
+        return delivered
 
     @property
     def sequence(self) -> int:
@@ -117,7 +130,7 @@ class Context(Generic[T]):
     @property
     def event_id(self) -> str | None:
         """The event's unique id (its ``Nats-Msg-Id``)."""
-        return self.header(MSG_ID)
+        return self.header(MSG_ID) or self.header(EVENT_ID_HEADER)
 
     @property
     def trace_id(self) -> str | None:

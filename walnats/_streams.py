@@ -16,7 +16,13 @@ if TYPE_CHECKING:
 
     from ._events._event import BaseEvent
 
-__all__ = ["StreamSpec", "ensure_stream", "spec_for_event"]
+__all__ = [
+    "SCHEDULES_MINIMUM",
+    "StreamSpec",
+    "delayed_subject",
+    "ensure_stream",
+    "spec_for_event",
+]
 
 _STREAM_NOT_FOUND = 10059
 
@@ -107,15 +113,36 @@ def _normal(name: str, value: Any) -> Any:
     return value
 
 
-def spec_for_event(event: BaseEvent[Any, Any]) -> StreamSpec:
-    """The stream spec a plain event declares (aggregate streams build their own)."""
+SCHEDULES_MINIMUM = "2.12"
+"""Message schedules (``Nats-Schedule: @at ...``) need this nats-server version."""
+
+
+def delayed_subject(event: BaseEvent[Any, Any], token: str) -> str:
+    """The schedule subject of one delayed event (inside the event's own stream)."""
+    return f"{event.name}.delayed.{token}"
+
+
+def spec_for_event(event: BaseEvent[Any, Any], *, schedules: bool = False) -> StreamSpec:
+    """The stream spec a plain event declares (aggregate streams build their own).
+
+    With *schedules* (servers >= 2.12) the stream also accepts delayed events: a
+    schedule message on ``<event>.delayed.<token>`` that the server turns into the
+    event at its due time. Actors filter on the event's own subject and never see
+    the schedule messages.
+    """
+    subjects = tuple(event.stream_subjects)
+    flags = {}
+    if schedules:
+        subjects += (f"{event.name}.delayed.*",)
+        flags["allow_msg_schedules"] = True
     return StreamSpec(
         name=event.stream_name,
-        subjects=tuple(event.stream_subjects),
+        subjects=subjects,
         description=event.description,
         storage=event.storage,
         replicas=event.replicas,
         duplicate_window=event.duplicate_window,
+        flags=flags,
         **event.limits.stream_fields(),
     )
 

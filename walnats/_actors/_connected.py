@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from nats.js.errors import APIError, NotFoundError
 
+from .._connection import ServerVersion, server_version
 from .._dead_letters._advisories import AdvisoryListener
 from .._dead_letters._record import dead_letter_spec
 from .._errors import ConsumerNotFound, StreamError, StreamNotFound
 from .._events import ConnectedEvents, Events
-from .._streams import ensure_stream, spec_for_event
+from .._streams import SCHEDULES_MINIMUM, ensure_stream, spec_for_event
 from ._actor import Actor, ExecuteIn
 from ._capacity import Capacity
 from ._runner import ActorRunner
@@ -62,10 +63,11 @@ class ConnectedActors:
         this side. With ``create_streams=False`` a missing stream raises
         :class:`StreamNotFound` naming the event.
         """
+        schedules = server_version(self._nc) >= ServerVersion.parse(SCHEDULES_MINIMUM)
         streams = {}
         for actor in self._actors:
             if actor.event.aggregate is None:
-                streams[actor.event.stream_name] = spec_for_event(actor.event)
+                streams[actor.event.stream_name] = spec_for_event(actor.event, schedules=schedules)
         if any(a.dead_letters for a in self._actors):
             dl = dead_letter_spec()
             streams[dl.name] = dl
@@ -75,12 +77,18 @@ class ConnectedActors:
                 for spec in streams.values()
             )
         )
-        await asyncio.gather(*(self._add_consumer(actor) for actor in self._actors))
+        # Without server-side schedules a delayed event may be delivered once early
+        # and deferred; that delivery is not an attempt, so the server allows one more.
+        extra = 0 if schedules else 1
+        await asyncio.gather(*(self._add_consumer(actor, extra) for actor in self._actors))
 
-    async def _add_consumer(self, actor: Actor[Any, Any]) -> None:
+    async def _add_consumer(self, actor: Actor[Any, Any], extra_deliveries: int) -> None:
         stream = actor.event.stream_name
+        config = actor.consumer_config()
+        if config.max_deliver is not None and config.max_deliver > 0:
+            config.max_deliver += extra_deliveries
         try:
-            await self._js.add_consumer(stream, actor.consumer_config())
+            await self._js.add_consumer(stream, config)
         except NotFoundError:
             raise StreamNotFound(
                 f"actor {actor.name!r}: the stream {stream!r} of event {actor.event.name!r} "

@@ -16,7 +16,7 @@ import time
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
-from .._context import Context, ErrorContext, OkContext
+from .._context import NOT_BEFORE_HEADER, Context, ErrorContext, OkContext
 from .._dead_letters._record import TARGET_HEADER, dead_letter_headers, publish_dead_letter
 from .._errors import DecodeError
 from .._events._connected import ERROR_HEADER, EXPIRES_HEADER, REPLY_HEADER
@@ -265,6 +265,11 @@ class ActorRunner:
         if headers is not None and self._skip(headers):
             await self._settle(msg, _ACK)
             return
+        if headers is not None and NOT_BEFORE_HEADER in headers:
+            wait = float(headers[NOT_BEFORE_HEADER]) - time.time()
+            if wait > 0:  # a delayed event, early (server without schedules): defer it
+                await self._nak(msg, wait)
+                return
         ctx: Context[Any] | None = None
         try:
             payload = self._decode(msg.data)

@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from nats.nuid import NUID
 
-from .._context import MSG_ID, TRACE_ID, EmitContext
-from .._errors import EmitError, RequestTimeout, ResponseError
+from .._connection import ServerVersion, server_version
+from .._context import EVENT_ID_HEADER, MSG_ID, TRACE_ID, EmitContext
+from .._errors import ConfigError, EmitError, RequestTimeout, ResponseError, StreamNotFound
 from .._middleware import hooks_of
-from .._streams import ensure_stream, spec_for_event
+from .._streams import SCHEDULES_MINIMUM, delayed_subject, ensure_stream, spec_for_event
 from ._ack import Emitted, parse_ack
+from ._delay import NOT_BEFORE_HEADER, Delay, due_time, rfc3339
 
 if TYPE_CHECKING:
     from nats.aio.client import Client
@@ -60,6 +62,7 @@ class ConnectedEvents:
         self._nuid = NUID()
         self._on_emit = hooks_of(middlewares, "on_emit")
         self._loop = asyncio.get_running_loop()
+        self._schedules = server_version(nc) >= ServerVersion.parse(SCHEDULES_MINIMUM)
 
     @property
     def client(self) -> Client:
@@ -81,7 +84,7 @@ class ConnectedEvents:
         specs = {}
         for event in self._events:
             if event.aggregate is None:
-                specs[event.stream_name] = spec_for_event(event)
+                specs[event.stream_name] = spec_for_event(event, schedules=self._schedules)
         await asyncio.gather(
             *(ensure_stream(self._js, s, create=create, update=update) for s in specs.values())
         )
@@ -112,6 +115,7 @@ class ConnectedEvents:
         trace_id: str | None = None,
         meta: Mapping[str, str] | None = None,
         timeout: float = DEFAULT_EMIT_TIMEOUT,
+        delay: Delay | None = None,
         sync: bool = True,
     ) -> Emitted:
         """Publish one event and return once the server has stored it.
@@ -126,6 +130,11 @@ class ConnectedEvents:
             trace_id: carried in the ``Walnats-Trace`` header to handlers.
             meta: extra headers.
             timeout: seconds to wait for the server's acknowledgement.
+            delay: deliver the event later: seconds, a ``timedelta`` or an aware
+                ``datetime``. On nats-server >= 2.12 the server holds it (a message
+                schedule) and releases it at the due time; older servers store it at
+                once and actors defer it until then. Either way no retry attempt is
+                spent on the wait.
 
         Raises:
             EncodeError: *message* does not match the schema.
@@ -139,8 +148,43 @@ class ConnectedEvents:
         headers = self._headers(msg_id, trace_id, meta)
         if self._on_emit:
             await self._run_emit_hooks(event, subject, message, msg_id, headers)
+        if delay is not None:
+            return await self._emit_delayed(
+                event, subject, data, headers, delay=delay, timeout=timeout
+            )
         reply = await self._publish(subject, data, headers, timeout)
         return parse_ack(reply, subject, msg_id)
+
+    async def _emit_delayed(
+        self,
+        event: BaseEvent[Any, Any],
+        subject: str,
+        data: bytes,
+        headers: dict[str, str],
+        *,
+        delay: Delay,
+        timeout: float,
+    ) -> Emitted:
+        due = due_time(delay)
+        msg_id = headers[MSG_ID]
+        # The server drops Nats-Msg-Id from the message a schedule produces; keep the
+        # event id where handlers look for it.
+        headers[EVENT_ID_HEADER] = msg_id
+        if not self._schedules:
+            headers[NOT_BEFORE_HEADER] = f"{due.timestamp():.6f}"
+            return parse_ack(await self._publish(subject, data, headers, timeout), subject, msg_id)
+        if event.aggregate is not None:
+            raise ConfigError(f"event {event.name!r}: aggregate events cannot be delayed")
+        headers["Nats-Schedule"] = f"@at {rfc3339(due)}"
+        headers["Nats-Schedule-Target"] = subject
+        schedule = delayed_subject(event, self._nuid.next().decode())
+        try:
+            return parse_ack(await self._publish(schedule, data, headers, timeout), subject, msg_id)
+        except StreamNotFound:
+            raise StreamNotFound(
+                f"the stream of {event.name!r} does not accept delayed events yet; run "
+                f"`await conn.register()` (with update=True) on the publisher side"
+            ) from None
 
     async def _run_emit_hooks(
         self,
