@@ -206,7 +206,7 @@ def test_cloud_event__valid_extension_names() -> None:
 def test_cloud_event__naive_time() -> None:
     """A naive time would be ambiguous on the wire, so it is refused."""
     with pytest.raises(ConfigError, match=r"^CloudEvent time must be timezone-aware"):
-        CloudEvent(id="1", source="/s", type="t", time=dt.datetime(2026, 3, 1))
+        CloudEvent(id="1", source="/s", type="t", time=dt.datetime(2026, 3, 1))  # noqa: DTZ001 - naive on purpose
 
 
 def test_cloud_event__empty_required_attribute() -> None:

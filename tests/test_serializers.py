@@ -144,7 +144,7 @@ def round_trip(schema: Any, message: Any) -> Any:
         (dt.date, dt.date(2026, 3, 1)),
         (dt.datetime, dt.datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=dt.UTC)),
         (dt.datetime, dt.datetime(2026, 3, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=2)))),
-        (dt.datetime, dt.datetime(2026, 3, 1, 12, 0)),
+        (dt.datetime, dt.datetime(2026, 3, 1, 12, 0)),  # noqa: DTZ001 - naive on purpose
     ],
 )
 def test_msgspec_json__round_trip(schema: Any, message: Any) -> None:
@@ -157,7 +157,7 @@ def test_msgspec_json__tz_aware_datetime_keeps_offset() -> None:
     """A tz-aware datetime keeps its offset; a naive one stays naive."""
     aware = dt.datetime(2026, 3, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     assert round_trip(dt.datetime, aware).utcoffset() == dt.timedelta(hours=2)
-    assert round_trip(dt.datetime, dt.datetime(2026, 3, 1)).tzinfo is None
+    assert round_trip(dt.datetime, dt.datetime(2026, 3, 1)).tzinfo is None  # noqa: DTZ001 - naive on purpose
 
 
 def test_msgspec_json__utc_encodes_with_z() -> None:
