@@ -237,3 +237,38 @@ async def test_middleware__hooks_in_order(nats_url: str) -> None:
     actor = walnats.Actor(actor_name(), event, handle, middlewares=(Record("actor"),), max_jobs=1)
     await run_burst(nats_url, actor, middlewares=[Record("global")])
     assert calls == ["global:start", "actor:start", "handler", "global:ok", "actor:ok"] * 2
+
+
+async def test_listen__rate_limit(nats_url: str) -> None:
+    """rate_limit spaces job starts: 10 jobs at 20/s take about half a second."""
+    event = order_event()
+    await emit_orders(nats_url, event, 10)
+    loop = asyncio.get_running_loop()
+    starts: list[float] = []
+
+    async def handle(order: Order) -> None:
+        starts.append(loop.time())
+
+    await run_burst(nats_url, walnats.Actor(actor_name(), event, handle, rate_limit=20))
+    assert len(starts) == 10
+    assert 0.4 <= starts[-1] - starts[0] < 1.5
+
+
+async def test_listen__priority_gets_slots_first(nats_url: str) -> None:
+    """With one shared slot, the high-priority actor's backlog is handled first."""
+    event = order_event()
+    await emit_orders(nats_url, event, 5)
+    order: list[str] = []
+
+    def make(tag: str, priority: walnats.Priority) -> walnats.Actor[Order, None]:
+        async def handle(o: Order) -> None:
+            order.append(tag)
+            await asyncio.sleep(0.01)
+
+        return walnats.Actor(actor_name(), event, handle, priority=priority, max_jobs=1)
+
+    await run_burst(
+        nats_url, make("low", walnats.Priority.LOW), make("high", walnats.Priority.HIGH), max_jobs=1
+    )
+    assert order[:5].count("high") >= 4
+    assert sorted(order) == ["high"] * 5 + ["low"] * 5

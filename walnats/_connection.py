@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,7 @@ __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
     "DEFAULT_SERVER",
     "ServerVersion",
+    "on_reconnect",
     "open_connection",
     "require",
     "resolve_servers",
@@ -121,3 +122,39 @@ async def _close_quietly(nc: Client) -> None:
         await nc.close()
     except Exception:
         logger.debug("closing a failed NATS connection raised", exc_info=True)
+
+
+ReconnectHook = Callable[[], Awaitable[None]]
+
+
+def on_reconnect(nc: Client, hook: ReconnectHook) -> Callable[[], None]:
+    """Run *hook* after every reconnect of *nc*; returns a function that removes it.
+
+    Pull requests die with the connection that carried them (nats.node#590,
+    nats.rs#557 describe consumers stalling after a reconnect); actors use this to
+    pull again at once. The user's own ``reconnected_cb`` keeps running first.
+    """
+    hooks: list[ReconnectHook] | None = getattr(nc, "_walnats_reconnect_hooks", None)
+    if hooks is None:
+        hooks = []
+        previous = nc._reconnected_cb
+        registered = hooks
+
+        async def reconnected() -> None:
+            if previous is not None:
+                await previous()
+            for registered_hook in list(registered):
+                try:
+                    await registered_hook()
+                except Exception:
+                    logger.exception("walnats reconnect hook failed")
+
+        nc._reconnected_cb = reconnected
+        nc._walnats_reconnect_hooks = hooks  # type: ignore[attr-defined]
+    hooks.append(hook)
+
+    def remove() -> None:
+        if hook in hooks:
+            hooks.remove(hook)
+
+    return remove

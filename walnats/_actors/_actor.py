@@ -114,6 +114,10 @@ class Actor(Generic[T, R]):
     dead_letters: bool = True
     """Copy events that exhausted their attempts into the dead-letter stream."""
 
+    rate_limit: float | None = None
+    """Jobs started per second at most, in each worker process (``None``: no limit).
+    Jobs are spaced evenly; messages waiting for their turn are kept alive."""
+
     _policy: RetryPolicy = field(init=False, repr=False, compare=False)
     _wants_context: bool = field(init=False, repr=False, compare=False)
     _is_async: bool = field(init=False, repr=False, compare=False)
@@ -128,6 +132,8 @@ class Actor(Generic[T, R]):
         for attr in ("ack_wait", "job_timeout"):
             if not getattr(self, attr) > 0:
                 raise ConfigError(f"actor {self.name!r}: {attr} must be > 0 seconds")
+        if self.rate_limit is not None and not self.rate_limit > 0:
+            raise ConfigError(f"actor {self.name!r}: rate_limit must be > 0 jobs per second")
         for attr in ("max_jobs", "max_ack_pending"):
             value = getattr(self, attr)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:

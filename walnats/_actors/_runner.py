@@ -13,9 +13,11 @@ import contextlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
+from .._connection import on_reconnect
 from .._context import NOT_BEFORE_HEADER, Context, ErrorContext, OkContext
 from .._dead_letters._record import TARGET_HEADER, dead_letter_headers, publish_dead_letter
 from .._errors import DecodeError
@@ -81,6 +83,7 @@ class ActorRunner:
         self._drained = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._sub: Subscription | None = None
+        self._unhook: Callable[[], None] = lambda: None
         self._last_seen = time.monotonic()
         self._loop = asyncio.get_running_loop()
         event = actor.event
@@ -95,6 +98,8 @@ class ActorRunner:
         self._needs_ctx = bool(self._on_start or self._on_success or self._on_failure)
         self._wants_ctx = actor._wants_context
         self._runs_in = actor.runs_in
+        self._interval = 1 / actor.rate_limit if actor.rate_limit else 0.0
+        self._next_start = 0.0
         self.handled = 0
         self.failed = 0
 
@@ -113,6 +118,13 @@ class ActorRunner:
             self._tasks.append(asyncio.create_task(self._work()))
         self._tasks.append(asyncio.create_task(self._watch()))
         self._capacity.add(self)
+        self._unhook = on_reconnect(self._nc, self._reconnected)
+        await self.maybe_pull()
+
+    async def _reconnected(self) -> None:
+        # Open pull requests died with the old connection: their credit is void.
+        logger.info("actor %s: reconnected; pulling again", self.actor.name)
+        await self._forget_credit(self._credit)
         await self.maybe_pull()
 
     async def wait_drained(self) -> None:
@@ -127,6 +139,7 @@ class ActorRunner:
         instead of after ``ack_wait``.
         """
         self._stopping = True
+        self._unhook()
         while not self._queue.empty():
             msg = self._queue.get_nowait()
             self._in_flight.pop(id(msg), None)
@@ -246,10 +259,20 @@ class ActorRunner:
 
     # ------------------------------------------------------------------ jobs
 
+    async def _pace(self) -> None:
+        """Space job starts ``1 / rate_limit`` seconds apart."""
+        now = self._loop.time()
+        start = max(now, self._next_start)
+        self._next_start = start + self._interval
+        if start > now:
+            await asyncio.sleep(start - now)
+
     async def _work(self) -> None:
         queue = self._queue
         while True:
             msg = await queue.get()
+            if self._interval:
+                await self._pace()
             try:
                 await self._process(msg)
             except Exception:  # a bug in walnats itself: never kill the worker
