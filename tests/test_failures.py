@@ -246,3 +246,70 @@ async def test_dead_letters__purge(nats_url: str) -> None:
         assert await dead.list(name) == []
         with pytest.raises(walnats.WalnatsError, match="no dead letter with sequence 999999"):
             await dead.get(999999)
+
+
+async def test_pulse__long_job_is_not_redelivered(nats_url: str) -> None:
+    """A job running past ack_wait is kept alive by in_progress pulses: one call only."""
+    event = order_event()
+    await emit_one(nats_url, event)
+    calls = 0
+    done = asyncio.Event()
+
+    async def long_job(order: Order) -> None:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(2.5)
+        done.set()
+
+    actor = walnats.Actor(actor_name(), event, long_job, ack_wait=1, job_timeout=10)
+    async with walnats.Actors(actor).connect(nats_url) as conn:
+        await conn.register()
+        await listen_until(conn, done, 10)
+        await asyncio.sleep(0.2)
+    assert calls == 1
+
+
+def blocking_job(order: Order) -> None:
+    import time
+
+    time.sleep(1.0 if order.item == "slow" else 0)
+    THREAD_CALLS.append(order.item)
+
+
+THREAD_CALLS: list[str] = []
+
+
+async def test_job_timeout__enforced_for_sync_handler_in_thread(nats_url: str) -> None:
+    """A sync handler in a thread that outlives job_timeout fails its attempt."""
+    event = order_event()
+    async with walnats.Events(event).connect(nats_url) as conn:
+        await conn.register()
+        await conn.emit(event, Order(1, item="slow"))
+    name = actor_name()
+    THREAD_CALLS.clear()
+    actor = walnats.Actor(name, event, blocking_job, job_timeout=0.2, max_attempts=1)
+    async with walnats.Actors(actor).connect(nats_url) as conn:
+        await conn.register()
+        await asyncio.wait_for(conn.listen(burst=True), 10)
+        [letter] = await walnats.DeadLetters(conn.client).list(name)
+    assert letter.reason == "exhausted"
+    assert letter.error == "job timed out after 0.2s"
+
+
+async def test_double_ack__confirmed(nats_url: str) -> None:
+    """With double_ack the ack is confirmed by the server; nothing stays pending."""
+    event = order_event()
+    await emit_one(nats_url, event)
+    name = actor_name()
+    got: list[int] = []
+
+    async def handle(order: Order) -> None:
+        got.append(order.id)
+
+    actor = walnats.Actor(name, event, handle, double_ack=True)
+    async with walnats.Actors(actor).connect(nats_url) as conn:
+        await conn.register()
+        await asyncio.wait_for(conn.listen(burst=True), 10)
+        info = await conn.client.jetstream().consumer_info(event.name, name)
+    assert got == [1]
+    assert (info.num_ack_pending, info.num_pending) == (0, 0)
