@@ -32,6 +32,7 @@ __all__ = [
     "ce_encode",
     "is_structured",
     "read_cloud_event",
+    "unwrap_structured",
 ]
 
 STRUCTURED_CONTENT_TYPE = "application/cloudevents+json"
@@ -231,6 +232,17 @@ def is_structured(headers: Mapping[str, str] | None) -> bool:
     """Whether a received message is a structured-mode CloudEvent (by its content type)."""
     content_type = header_lookup(headers, "content-type")
     return content_type is not None and "application/cloudevents" in content_type.lower()
+
+
+def unwrap_structured(headers: Mapping[str, str], payload: bytes) -> bytes:
+    """The event data of a structured-mode message, or *payload* unchanged.
+
+    Raises:
+        CloudEventError: the message claims to be structured but is malformed.
+    """
+    if is_structured(headers):
+        return CloudEvent.from_structured(payload)[1]
+    return payload
 
 
 def read_cloud_event(

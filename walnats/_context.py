@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from ._cloudevents import CloudEvent, read_cloud_event
 from ._headers import header_lookup
 
 if TYPE_CHECKING:
@@ -136,6 +137,15 @@ class Context(Generic[T]):
     def trace_id(self) -> str | None:
         """The trace id passed to ``emit(trace_id=...)``, if any."""
         return self.header(TRACE_ID)
+
+    @cached_property
+    def cloud_event(self) -> CloudEvent | None:
+        """The CloudEvents context of the message (binary or structured), if any.
+
+        Raises:
+            CloudEventError: the message claims to be a CloudEvent but is malformed.
+        """
+        return read_cloud_event(self._msg.headers, self._msg.data)[0]
 
     async def emit(
         self, event: Event[E], message: E, *, key: str | None = None, suffix: str = ""

@@ -6,7 +6,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .._errors import ConfigError, DecodeError
+from .._errors import CloudEventError, ConfigError, DecodeError
 
 __all__ = ["Reject", "Retry", "RetryPolicy"]
 
@@ -82,7 +82,7 @@ class RetryPolicy:
         """Whether failed attempt *attempt* with *exc* is final."""
         if attempt >= self.max_attempts:
             return True
-        return isinstance(exc, (DecodeError, Reject, *self.non_retryable))
+        return isinstance(exc, (DecodeError, CloudEventError, Reject, *self.non_retryable))
 
 
 class Retry(Exception):

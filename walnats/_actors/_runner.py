@@ -17,10 +17,11 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
+from .._cloudevents import unwrap_structured
 from .._connection import on_reconnect
 from .._context import NOT_BEFORE_HEADER, Context, ErrorContext, OkContext
 from .._dead_letters._record import TARGET_HEADER, dead_letter_headers, publish_dead_letter
-from .._errors import DecodeError
+from .._errors import CloudEventError, DecodeError
 from .._events._connected import ERROR_HEADER, EXPIRES_HEADER, REPLY_HEADER
 from .._events._event import EventWithResponse
 from .._middleware import hooks_of
@@ -294,9 +295,12 @@ class ActorRunner:
                 await self._nak(msg, wait)
                 return
         ctx: Context[Any] | None = None
+        data = msg.data
         try:
-            payload = self._decode(msg.data)
-        except DecodeError as exc:
+            if headers is not None and ("content-type" in headers or "Content-Type" in headers):
+                data = unwrap_structured(headers, data)
+            payload = self._decode(data)
+        except (DecodeError, CloudEventError) as exc:
             await self._fail(msg, self._context(msg, None), exc)
             return
         if self._needs_ctx or self._wants_ctx:
@@ -374,7 +378,7 @@ class ActorRunner:
             return
         reason = (
             "undecodable"
-            if isinstance(exc, DecodeError)
+            if isinstance(exc, DecodeError | CloudEventError)
             else "exhausted"
             if attempt >= policy.max_attempts
             else "rejected"

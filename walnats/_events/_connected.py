@@ -6,10 +6,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from nats.nuid import NUID
 
+from .._cloudevents import STRUCTURED_CONTENT_TYPE, CloudEvent
 from .._connection import ServerVersion, server_version
 from .._context import EVENT_ID_HEADER, MSG_ID, TRACE_ID, EmitContext
 from .._errors import ConfigError, EmitError, RequestTimeout, ResponseError, StreamNotFound
@@ -54,6 +56,9 @@ class ConnectedEvents:
         events: Events,
         inbox: ReplyInbox,
         middlewares: tuple[object, ...] = (),
+        *,
+        cloud_events_source: str | None = None,
+        structured: bool = False,
     ) -> None:
         self._nc = nc
         self._js = js
@@ -63,6 +68,12 @@ class ConnectedEvents:
         self._on_emit = hooks_of(middlewares, "on_emit")
         self._loop = asyncio.get_running_loop()
         self._schedules = server_version(nc) >= ServerVersion.parse(SCHEDULES_MINIMUM)
+        if structured and cloud_events_source is None:
+            raise ConfigError(
+                "structured=True needs cloud_events_source=... (the CloudEvents source)"
+            )
+        self._ce_source = cloud_events_source
+        self._structured = structured
 
     @property
     def client(self) -> Client:
@@ -116,6 +127,7 @@ class ConnectedEvents:
         meta: Mapping[str, str] | None = None,
         timeout: float = DEFAULT_EMIT_TIMEOUT,
         delay: Delay | None = None,
+        cloud_event: CloudEvent | None = None,
         sync: bool = True,
     ) -> Emitted:
         """Publish one event and return once the server has stored it.
@@ -135,6 +147,9 @@ class ConnectedEvents:
                 schedule) and releases it at the due time; older servers store it at
                 once and actors defer it until then. Either way no retry attempt is
                 spent on the wait.
+            cloud_event: CloudEvents attributes to send with this event (its ``id``
+                is the message id unless *uid* is given). Without it, events get
+                CloudEvents headers when the connection has a ``cloud_events_source``.
 
         Raises:
             EncodeError: *message* does not match the schema.
@@ -144,8 +159,12 @@ class ConnectedEvents:
         """
         subject = event.subject_for(key)
         data = event.encode(message)
-        msg_id = uid or self._nuid.next().decode()
+        msg_id = uid or (cloud_event.id if cloud_event else None) or self._nuid.next().decode()
         headers = self._headers(msg_id, trace_id, meta)
+        if cloud_event is not None or self._ce_source is not None:
+            data = self._attach_cloud_event(
+                event, data, headers, msg_id, key=key, cloud_event=cloud_event
+            )
         if self._on_emit:
             await self._run_emit_hooks(event, subject, message, msg_id, headers)
         if delay is not None:
@@ -154,6 +173,33 @@ class ConnectedEvents:
             )
         reply = await self._publish(subject, data, headers, timeout)
         return parse_ack(reply, subject, msg_id)
+
+    def _attach_cloud_event(
+        self,
+        event: BaseEvent[Any, Any],
+        data: bytes,
+        headers: dict[str, str],
+        msg_id: str,
+        *,
+        key: str | None,
+        cloud_event: CloudEvent | None,
+    ) -> bytes:
+        """Add the CloudEvents context: ``ce-`` headers, or a structured envelope."""
+        if cloud_event is None:
+            assert self._ce_source is not None
+            cloud_event = CloudEvent(
+                id=msg_id,
+                source=self._ce_source,
+                type=event.name,
+                time=datetime.now(tz=UTC),
+                datacontenttype=event.codec.content_type,
+                subject=key,
+            )
+        if self._structured:
+            headers["content-type"] = STRUCTURED_CONTENT_TYPE
+            return cloud_event.to_structured(data)
+        headers.update(cloud_event.as_headers())
+        return data
 
     async def _emit_delayed(
         self,

@@ -68,6 +68,8 @@ class Events:
         close: bool = True,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         middlewares: Sequence[object] = (),
+        cloud_events_source: str | None = None,
+        structured: bool = False,
         **options: Any,
     ) -> AsyncIterator[ConnectedEvents]:
         """Connect to NATS for emitting.
@@ -78,9 +80,21 @@ class Events:
             close: drain and close the connection on exit.
             connect_timeout: seconds before a dead server raises ``ConnectionFailed``.
             middlewares: objects with an ``on_emit`` hook.
+            cloud_events_source: when set, every event carries CloudEvents 1.0
+                attributes (binary mode ``ce-`` headers) with this ``source``.
+            structured: send CloudEvents in structured mode (a JSON envelope) instead,
+                for consumers that cannot read headers.
             options: passed to ``nats.connect`` (credentials, TLS, ...).
         """
         async with session(
             server, close=close, connect_timeout=connect_timeout, options=options
         ) as (nc, inbox):
-            yield ConnectedEvents(nc, nc.jetstream(), self, inbox, tuple(middlewares))
+            yield ConnectedEvents(
+                nc,
+                nc.jetstream(),
+                self,
+                inbox,
+                tuple(middlewares),
+                cloud_events_source=cloud_events_source,
+                structured=structured,
+            )
