@@ -272,3 +272,33 @@ async def test_listen__priority_gets_slots_first(nats_url: str) -> None:
     )
     assert order[:5].count("high") >= 4
     assert sorted(order) == ["high"] * 5 + ["low"] * 5
+
+
+async def test_listen__stop_timeout_returns_abandoned_jobs_at_once(nats_url: str) -> None:
+    """A job cut off by stop_timeout is given back at once, not after ack_wait."""
+    event = order_event()
+    await emit_orders(nats_url, event, 1)
+    started = asyncio.Event()
+
+    async def stuck(order: Order) -> None:
+        started.set()
+        await asyncio.sleep(30)
+
+    name = actor_name()
+    actor = walnats.Actor(name, event, stuck, ack_wait=30, job_timeout=60)
+    async with walnats.Actors(actor).connect(nats_url) as conn:
+        await conn.register()
+        task = asyncio.create_task(conn.listen(stop_timeout=0.1))
+        await started.wait()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    got: list[int] = []
+
+    async def handle(order: Order) -> None:
+        got.append(order.id)
+
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await run_burst(nats_url, walnats.Actor(name, event, handle, ack_wait=30, job_timeout=60))
+    assert got == [0]
+    assert loop.time() - began < 5

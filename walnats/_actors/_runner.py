@@ -148,12 +148,15 @@ class ActorRunner:
         deadline = self._loop.time() + timeout
         while self._in_flight and self._loop.time() < deadline:  # noqa: ASYNC110 - shutdown only
             await asyncio.sleep(0.01)
+        # Jobs still running now are abandoned: return their messages to the server
+        # (a job that finishes in between was acked first; the server ignores the nak).
+        abandoned = [msg for msg, _ in self._in_flight.values()]
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        for msg, _ in list(self._in_flight.values()):
+        for msg in abandoned:
             await self._settle(msg, b"-NAK")
         self._in_flight.clear()
         if self._sub is not None and not self._nc.is_closed:
