@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from nats.aio.msg import Msg
     from nats.aio.subscription import Subscription
 
+    from ._events._batch import AckBatch
+
 __all__ = ["ReplyInbox"]
 
 
@@ -26,7 +28,7 @@ class ReplyInbox:
 
     def __init__(self, nc: Client) -> None:
         self._nc = nc
-        self._futures: dict[str, asyncio.Future[Msg]] = {}
+        self._futures: dict[str, asyncio.Future[Msg] | tuple[AckBatch, int]] = {}
         self._next = 0
         self._prefix = ""
         self._prefix_len = 0
@@ -48,9 +50,9 @@ class ReplyInbox:
 
     async def stop(self) -> None:
         """Unsubscribe and fail every pending future."""
-        for fut in self._futures.values():
-            if not fut.done():
-                fut.cancel()
+        for waiter in self._futures.values():
+            if isinstance(waiter, asyncio.Future) and not waiter.done():
+                waiter.cancel()
         self._futures.clear()
         if self._sub is not None and not self._nc.is_closed:
             await self._sub.unsubscribe()
@@ -64,6 +66,13 @@ class ReplyInbox:
         self._futures[token] = fut
         return self._prefix + token, fut
 
+    def expect_in(self, batch: AckBatch, index: int) -> str:
+        """A fresh reply subject whose reply goes into slot *index* of *batch*."""
+        self._next += 1
+        token = str(self._next)
+        self._futures[token] = (batch, index)
+        return self._prefix + token
+
     def forget(self, reply: str) -> None:
         """Stop waiting for *reply* (after a timeout or a failed publish)."""
         self._futures.pop(reply[self._prefix_len :], None)
@@ -74,6 +83,10 @@ class ReplyInbox:
         return len(self._futures)
 
     async def _on_reply(self, msg: Msg) -> None:
-        fut = self._futures.pop(msg.subject[self._prefix_len :], None)
-        if fut is not None and not fut.done():
-            fut.set_result(msg)
+        waiter = self._futures.pop(msg.subject[self._prefix_len :], None)
+        if waiter is None:
+            return
+        if type(waiter) is tuple:
+            waiter[0].settle(waiter[1], msg)
+        elif not waiter.done():  # type: ignore[union-attr]
+            waiter.set_result(msg)  # type: ignore[union-attr]

@@ -99,6 +99,8 @@ class ActorRunner:
         self._needs_ctx = bool(self._on_start or self._on_success or self._on_failure)
         self._wants_ctx = actor._wants_context
         self._runs_in = actor.runs_in
+        self._deadlines: dict[asyncio.Task[Any], float] = {}  # running job -> deadline
+        self._timed_out: set[asyncio.Task[Any]] = set()
         self._interval = 1 / actor.rate_limit if actor.rate_limit else 0.0
         self._next_start = 0.0
         self.handled = 0
@@ -243,11 +245,18 @@ class ActorRunner:
             self._drained.set()
 
     async def _watch(self) -> None:
-        """Pulse long jobs and recover pull requests lost to a reconnect."""
-        interval = min(self.actor.ack_wait / 3, 1.0)
+        """Pulse long jobs, time out overdue ones, re-pull after lost pull requests.
+
+        Job timeouts are enforced here rather than with one ``asyncio.timeout`` per
+        job: a timer per message costs more than the rest of the dispatch, and a
+        tick of a tenth of ``job_timeout`` is precise enough for a timeout.
+        """
+        interval = min(self.actor.ack_wait / 3, 1.0, self.actor.job_timeout / 10)
         while True:
             await asyncio.sleep(interval)
             now = time.monotonic()
+            if self._deadlines:
+                self._expire_jobs()
             if self.actor.pulse and self._in_flight:
                 threshold = self._loop.time() - self.actor.ack_wait / 3
                 for key, (msg, started) in list(self._in_flight.items()):
@@ -341,16 +350,35 @@ class ActorRunner:
         expires = headers.get(EXPIRES_HEADER)
         return expires is not None and float(expires) < time.time()
 
+    def _expire_jobs(self) -> None:
+        now = self._loop.time()
+        for task, deadline in list(self._deadlines.items()):
+            if deadline <= now and task not in self._timed_out:
+                self._timed_out.add(task)
+                task.cancel()
+
     async def _call(self, payload: Any, ctx: Context[Any] | None) -> Any:
         handler: Any = self.actor.handler
         timeout = self.actor.job_timeout
         args = (payload, ctx) if self._wants_ctx else (payload,)
         if self._runs_in is ExecuteIn.MAIN:
-            async with asyncio.timeout(timeout):
+            task = asyncio.current_task()
+            assert task is not None
+            self._deadlines[task] = self._loop.time() + timeout
+            try:
                 result = handler(*args)
                 if asyncio.iscoroutine(result):
                     result = await result
-                return result
+            except asyncio.CancelledError:
+                if task not in self._timed_out:
+                    raise  # the worker itself is being stopped
+                raise TimeoutError from None
+            finally:
+                del self._deadlines[task]
+                if task in self._timed_out:  # the cancel is ours: consume it
+                    self._timed_out.discard(task)
+                    task.uncancel()
+            return result
         future = self._loop.run_in_executor(self._executor, handler, *args)
         return await asyncio.wait_for(future, timeout)
 

@@ -18,6 +18,7 @@ from .._errors import ConfigError, EmitError, RequestTimeout, ResponseError, Str
 from .._middleware import hooks_of
 from .._streams import SCHEDULES_MINIMUM, delayed_subject, ensure_stream, spec_for_event
 from ._ack import Emitted, parse_ack
+from ._batch import AckBatch
 from ._delay import NOT_BEFORE_HEADER, Delay, due_time, rfc3339
 
 if TYPE_CHECKING:
@@ -280,13 +281,18 @@ class ConnectedEvents:
         so the caller can re-emit only the failures (with the same uids).
         """
         subject = event.subject_for(key)
+        items = list(messages)
+        if uids is not None and len(uids) != len(items):
+            raise ConfigError(f"emit_many got {len(items)} messages but {len(uids)} uids")
         encode = event.encode
         publish = self._nc.publish
-        expect = self._inbox.expect
-        pending: list[tuple[str, asyncio.Future[Msg]]] = []
+        expect_in = self._inbox.expect_in
+        batch = AckBatch(len(items))
         ids: list[str] = []
-        window: list[asyncio.Future[Msg]] = []
-        for index, message in enumerate(messages):
+        replies: list[str] = []
+        low_water = max_in_flight // 2
+        stalled = False
+        for index, message in enumerate(items):
             data = encode(message)
             msg_id = uids[index] if uids is not None else self._nuid.next().decode()
             headers = (
@@ -296,32 +302,35 @@ class ConnectedEvents:
             )
             if self._on_emit:
                 await self._run_emit_hooks(event, subject, message, msg_id, headers)
-            reply, fut = expect()
+            reply = expect_in(batch, index)
             await publish(subject, data, reply=reply, headers=headers)
-            pending.append((reply, fut))
+            batch.sent()
             ids.append(msg_id)
-            window.append(fut)
-            if len(window) >= max_in_flight:
-                # wait for the oldest half before publishing more
-                half = len(window) // 2
-                await asyncio.wait(window[:half], timeout=timeout)
-                window = [f for f in window[half:] if not f.done()]
-        if window:
-            await asyncio.wait(window, timeout=timeout)
+            replies.append(reply)
+            if batch.outstanding >= max_in_flight and not await batch.wait_until(
+                low_water, timeout
+            ):
+                stalled = True
+                break
+        if not stalled:
+            await batch.wait_until(0, timeout)
         results: list[Emitted | BaseException] = []
         failed = 0
-        for (reply, fut), msg_id in zip(pending, ids, strict=True):
-            self._inbox.forget(reply)
-            if not fut.done():
-                fut.cancel()
+        for index, msg_id in enumerate(ids):
+            reply_msg = batch.replies[index]
+            if reply_msg is None:
+                self._inbox.forget(replies[index])
                 results.append(EmitError(f"no acknowledgement for {msg_id} within {timeout:g}s"))
                 failed += 1
                 continue
             try:
-                results.append(parse_ack(fut.result(), subject, msg_id))
+                results.append(parse_ack(reply_msg, subject, msg_id))
             except EmitError as exc:
                 results.append(exc)
                 failed += 1
+        for _ in range(len(ids), len(items)):
+            results.append(EmitError("not sent: the server stopped acknowledging"))
+            failed += 1
         if failed:
             error = EmitError(
                 f"{failed} of {len(results)} events to {subject!r} were not confirmed; "
