@@ -27,3 +27,5 @@ def test_demo__runs_end_to_end() -> None:
     assert "shipping answered: walrus-post" in out
     assert "reason 'undecodable'" in out
     assert "ship-order                   3" in out
+    assert "one lost: ConcurrencyError" in out
+    assert "reading only" in out

@@ -10,8 +10,15 @@ import walnats
 
 from .actors import CHARGE_CARD, NOTIFY_CUSTOMER, QUOTE_SHIPPING, SEND_CONFIRMATION, SHIP_ORDER
 from .events import ORDER_PLACED, PARCEL_SHIPPED, PAYMENT_CAPTURED, SHIPPING_QUOTE
+from .orders import ORDER
 
 services = walnats.Services()
+services.add(
+    "orders",
+    version="1.0.0",
+    description="Takes and tracks orders (event-sourced).",
+    owns=[ORDER],
+)
 services.add(
     "checkout",
     version="1.0.0",

@@ -16,7 +16,7 @@ from collections import Counter
 import walnats
 from walnats.testing import NatsServer
 
-from . import services
+from . import orders, services
 from .events import ORDER_PLACED, SHIPPING_QUOTE, OrderPlaced, QuoteRequest
 
 
@@ -97,6 +97,9 @@ async def run(url: str) -> None:
             say("\n6. Ctrl-C (here: cancel) drains gracefully: running jobs finish first.")
             worker.cancel()
             await asyncio.gather(worker, return_exceptions=True)
+
+    say("\n7. The order service is event-sourced: its orders are aggregates on the log.")
+    await orders.demo(url)
 
     say("\nDone. Jobs handled per actor:")
     for actor, count in sorted(progress.done.items()):

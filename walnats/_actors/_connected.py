@@ -90,10 +90,19 @@ class ConnectedActors:
         try:
             await self._js.add_consumer(stream, config)
         except NotFoundError:
+            if actor.event.aggregate is not None:
+                hint = (
+                    f"it belongs to the aggregate {actor.event.aggregate!r}, whose event "
+                    f"store creates it: run the aggregate's register() (or connect()) first."
+                )
+            else:
+                hint = (
+                    "register the events (publisher side) first, or call register() with "
+                    "create_streams=True."
+                )
             raise StreamNotFound(
                 f"actor {actor.name!r}: the stream {stream!r} of event {actor.event.name!r} "
-                f"does not exist. Register the events (publisher side) first, or call "
-                f"register() with create_streams=True."
+                f"does not exist; {hint}"
             ) from None
         except APIError as exc:
             raise StreamError(
