@@ -87,6 +87,9 @@ async def run(url: str) -> None:
             await progress.wait("charge-card (failed)", 1)
             await progress.wait("send-confirmation (failed)", 1)
             dead = walnats.DeadLetters(sub.client)
+            async with asyncio.timeout(10):  # failure hooks run before the copy is stored
+                while await dead.count() < 2:
+                    await asyncio.sleep(0.02)
             for letter in await dead.list():
                 say(
                     f"   dead letter #{letter.sequence}: actor {letter.actor!r}, "
