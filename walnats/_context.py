@@ -147,9 +147,7 @@ class Context(Generic[T]):
         """
         return read_cloud_event(self._msg.headers, self._msg.data)[0]
 
-    async def emit(
-        self, event: Event[E], message: E, *, key: str | None = None, suffix: str = ""
-    ) -> Emitted:
+    async def emit(self, event: Event[E], message: E, *, suffix: str = "") -> Emitted:
         """Emit a follow-up event caused by the one being handled.
 
         Its message id is derived from this event's id, the actor and the follow-up
@@ -163,7 +161,7 @@ class Context(Generic[T]):
         cause = self.event_id or f"{self.stream}.{self.sequence}"
         uid = f"{cause}.{self.actor}.{event.name}" + (f".{suffix}" if suffix else "")
         return await self._emitter.emit(
-            event, message, uid=uid, key=key, trace_id=self.trace_id, meta={CAUSATION_ID: cause}
+            event, message, uid=uid, trace_id=self.trace_id, meta={CAUSATION_ID: cause}
         )
 
 

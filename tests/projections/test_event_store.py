@@ -172,16 +172,16 @@ async def test_store__unregistered_aggregate(nats_url: str) -> None:
             await store.save("a-1", [projections.new(kit.deposited, Deposited(1))], 0)
 
 
-async def test_store__events_emitted_without_the_store_still_load(nats_url: str) -> None:
-    """walnats emit(key=...) writes aggregate events without version headers: they count."""
+async def test_store__events_written_without_the_store_still_load(nats_url: str) -> None:
+    """Events another client published without version headers count by position."""
     kit = account_kit()
+    subject = kit.deposited.subject_for("a-1")
     async with open_store(nats_url, kit) as store:
-        async with walnats.Events(kit.deposited).connect(store.client, close=False) as conn:
-            await conn.emit(kit.deposited, Deposited(3), key="a-1")
+        js = store.client.jetstream()
+        await js.publish(subject, kit.deposited.encode(Deposited(3)))
         await store.execute("a-1", deposit(kit, 4))
         loaded = await store.load("a-1")
-        async with walnats.Events(kit.deposited).connect(store.client, close=False) as conn:
-            await conn.emit(kit.deposited, Deposited(1), key="a-1")
+        await js.publish(subject, kit.deposited.encode(Deposited(1)))
         with pytest.raises(walnats.ConcurrencyError) as info:
             await store.save("a-1", [projections.new(kit.deposited, Deposited(1))], 2)
         assert (info.value.expected, info.value.actual) == (2, 3)
@@ -199,3 +199,16 @@ async def test_store__version_gap_is_refused(nats_url: str) -> None:
         )
         with pytest.raises(projections.ReplayError, match="says it is version 2"):
             await store.load("a-1")
+
+
+async def test_emit__refuses_aggregate_events(nats_url: str) -> None:
+    """emit() would bypass versions and concurrency: it points at the event store."""
+    kit = account_kit()
+    async with (
+        open_store(nats_url, kit) as store,
+        walnats.Events(kit.deposited).connect(store.client, close=False) as conn,
+    ):
+        with pytest.raises(
+            walnats.ConfigError, match=r"append it with the aggregate's event store"
+        ):
+            await conn.emit(kit.deposited, Deposited(3))  # type: ignore[arg-type]

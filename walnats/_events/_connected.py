@@ -123,7 +123,6 @@ class ConnectedEvents:
         message: T,
         *,
         uid: str | None = None,
-        key: str | None = None,
         trace_id: str | None = None,
         meta: Mapping[str, str] | None = None,
         timeout: float = DEFAULT_EMIT_TIMEOUT,
@@ -139,7 +138,6 @@ class ConnectedEvents:
             uid: idempotency key. A second emit with the same *uid* inside the
                 stream's duplicate window stores nothing and returns
                 ``Emitted(duplicate=True)``. Defaults to a fresh unique id.
-            key: the aggregate id, for aggregate events only.
             trace_id: carried in the ``Walnats-Trace`` header to handlers.
             meta: extra headers.
             timeout: seconds to wait for the server's acknowledgement.
@@ -158,14 +156,12 @@ class ConnectedEvents:
             EmitError: the server refused the event or did not answer in time; in the
                 latter case it may have stored it, so retry with the same *uid*.
         """
-        subject = event.subject_for(key)
+        subject = _plain_subject(event)
         data = event.encode(message)
         msg_id = uid or (cloud_event.id if cloud_event else None) or self._nuid.next().decode()
         headers = self._headers(msg_id, trace_id, meta)
         if cloud_event is not None or self._ce_source is not None:
-            data = self._attach_cloud_event(
-                event, data, headers, msg_id, key=key, cloud_event=cloud_event
-            )
+            data = self._attach_cloud_event(event, data, headers, msg_id, cloud_event=cloud_event)
         if self._on_emit:
             await self._run_emit_hooks(event, subject, message, msg_id, headers)
         if delay is not None:
@@ -182,7 +178,6 @@ class ConnectedEvents:
         headers: dict[str, str],
         msg_id: str,
         *,
-        key: str | None,
         cloud_event: CloudEvent | None,
     ) -> bytes:
         """Add the CloudEvents context: ``ce-`` headers, or a structured envelope."""
@@ -194,7 +189,6 @@ class ConnectedEvents:
                 type=event.name,
                 time=datetime.now(tz=UTC),
                 datacontenttype=event.codec.content_type,
-                subject=key,
             )
         if self._structured:
             headers["content-type"] = STRUCTURED_CONTENT_TYPE
@@ -220,8 +214,6 @@ class ConnectedEvents:
         if not self._schedules:
             headers[NOT_BEFORE_HEADER] = f"{due.timestamp():.6f}"
             return parse_ack(await self._publish(subject, data, headers, timeout), subject, msg_id)
-        if event.aggregate is not None:
-            raise ConfigError(f"event {event.name!r}: aggregate events cannot be delayed")
         headers["Nats-Schedule"] = f"@at {rfc3339(due)}"
         headers["Nats-Schedule-Target"] = subject
         schedule = delayed_subject(event, self._nuid.next().decode())
@@ -267,7 +259,6 @@ class ConnectedEvents:
         messages: Iterable[T],
         *,
         uids: Sequence[str] | None = None,
-        key: str | None = None,
         trace_id: str | None = None,
         meta: Mapping[str, str] | None = None,
         timeout: float = DEFAULT_EMIT_TIMEOUT,
@@ -280,7 +271,7 @@ class ConnectedEvents:
         completed; its ``results`` holds an ``Emitted`` or the exception per message,
         so the caller can re-emit only the failures (with the same uids).
         """
-        subject = event.subject_for(key)
+        subject = _plain_subject(event)
         items = list(messages)
         if uids is not None and len(uids) != len(items):
             raise ConfigError(f"emit_many got {len(items)} messages but {len(uids)} uids")
@@ -347,7 +338,6 @@ class ConnectedEvents:
         message: T,
         *,
         uid: str | None = None,
-        key: str | None = None,
         trace_id: str | None = None,
         meta: Mapping[str, str] | None = None,
         timeout: float = 4,
@@ -365,7 +355,7 @@ class ConnectedEvents:
             RequestTimeout: no response within *timeout* seconds.
             ResponseError: the actor failed for good (its last attempt raised).
         """
-        subject = event.subject_for(key)
+        subject = _plain_subject(event)
         data = event.encode(message)
         msg_id = uid or self._new_id()
         headers = self._headers(msg_id, trace_id, meta)
@@ -411,3 +401,14 @@ def _expire(fut: asyncio.Future[Msg], subject: str, timeout: float) -> None:
                 f"a stored copy makes the retry a duplicate, not a second event."
             )
         )
+
+
+def _plain_subject(event: BaseEvent[Any, Any]) -> str:
+    """The subject of a plain event; aggregate events are appended by their store."""
+    if event.aggregate is not None:
+        raise ConfigError(
+            f"event {event.name!r} belongs to the aggregate {event.aggregate!r}: append it "
+            f"with the aggregate's event store (EventStore.save or execute), which keeps "
+            f"versions and optimistic concurrency; emit() would bypass both"
+        )
+    return event.name
