@@ -236,7 +236,7 @@ async def test_middleware__hooks_in_order(nats_url: str) -> None:
 
     actor = walnats.Actor(actor_name(), event, handle, middlewares=(Record("actor"),), max_jobs=1)
     await run_burst(nats_url, actor, middlewares=[Record("global")])
-    assert calls == ["global:start", "actor:start", "handler", "global:ok", "actor:ok"] * 2
+    assert calls == ["global:start", "actor:start", "handler", "actor:ok", "global:ok"] * 2
 
 
 async def test_listen__rate_limit(nats_url: str) -> None:
@@ -302,3 +302,31 @@ async def test_listen__stop_timeout_returns_abandoned_jobs_at_once(nats_url: str
     await run_burst(nats_url, walnats.Actor(name, event, handle, ack_wait=30, job_timeout=60))
     assert got == [0]
     assert loop.time() - began < 5
+
+
+async def test_middleware__failing_start_hook_fails_the_attempt(nats_url: str) -> None:
+    """A raising on_start hook counts as a failed attempt: retried, never left hanging."""
+    event = order_event()
+    await emit_orders(nats_url, event, 1)
+    calls: list[int] = []
+
+    class Flaky(walnats.Middleware):
+        async def on_start(self, ctx: walnats.Context[object]) -> None:
+            if ctx.attempt == 1:
+                raise RuntimeError("metrics backend down")
+
+    async def handle(order: Order, ctx: walnats.Context[Order]) -> None:
+        calls.append(ctx.attempt)
+
+    policy = walnats.RetryPolicy(delays=(0,))
+    actor = walnats.Actor(actor_name(), event, handle, retry=policy, middlewares=(Flaky(),))
+    async with walnats.Actors(actor).connect(nats_url) as conn:
+        await conn.register()
+        task = asyncio.create_task(conn.listen())
+        for _ in range(100):
+            if calls:
+                break
+            await asyncio.sleep(0.05)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert calls == [2]

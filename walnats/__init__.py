@@ -14,6 +14,7 @@ from ._actors import (
     Retry,
     RetryPolicy,
 )
+from ._clock import Clock
 from ._cloudevents import CloudEvent
 from ._connection import ServerVersion
 from ._context import Context, EmitContext, ErrorContext, OkContext
@@ -49,6 +50,7 @@ __all__ = [
     # declarations
     "Actor",
     "BaseEvent",
+    "Clock",
     "Event",
     "EventWithResponse",
     "Limits",

@@ -181,12 +181,16 @@ class OkContext(Context[T]):
 class ErrorContext(Context[T]):
     """A :class:`Context` after the handler (or decoding) failed."""
 
-    __slots__ = ("exception",)
+    __slots__ = ("duration", "exception")
 
-    def __init__(self, ctx: Context[T], exception: BaseException) -> None:
+    def __init__(
+        self, ctx: Context[T], exception: BaseException, duration: float | None = None
+    ) -> None:
         super().__init__(ctx.actor, ctx.event, ctx._msg, ctx.message, ctx._emitter)
         self.exception = exception
         """What went wrong."""
+        self.duration = duration
+        """Seconds the handler ran before failing (``None``: it never started)."""
 
 
 @dataclass

@@ -141,7 +141,8 @@ class ConnectedActors:
         message is acknowledged that was not handled.
         """
         capacity = Capacity(max_jobs)
-        emitter = ConnectedEvents(self._nc, self._js, Events(), self._inbox)
+        # ctx.emit() goes through the same middlewares, so follow-ups are traced too.
+        emitter = ConnectedEvents(self._nc, self._js, Events(), self._inbox, tuple(middlewares))
         threads: Executor | None = None
         processes: Executor | None = None
         if any(a.runs_in is ExecuteIn.THREAD for a in self._actors):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import json
 import logging
 import time
@@ -93,9 +94,10 @@ class ActorRunner:
         self._decode = event.decode
         self._is_request = isinstance(event, EventWithResponse)
         all_mw = (*middlewares, *actor.middlewares)
+        # Start hooks run in order, finishing hooks in reverse: middlewares nest.
         self._on_start = hooks_of(all_mw, "on_start")
-        self._on_success = hooks_of(all_mw, "on_success")
-        self._on_failure = hooks_of(all_mw, "on_failure")
+        self._on_success = hooks_of(all_mw, "on_success")[::-1]
+        self._on_failure = hooks_of(all_mw, "on_failure")[::-1]
         self._needs_ctx = bool(self._on_start or self._on_success or self._on_failure)
         self._wants_ctx = actor._wants_context
         self._runs_in = actor.runs_in
@@ -317,21 +319,27 @@ class ActorRunner:
             return
         if self._needs_ctx or self._wants_ctx:
             ctx = self._context(msg, payload)
-            for hook in self._on_start:
-                await hook(ctx)
         started = self._loop.time()
         try:
+            if self._on_start:
+                assert ctx is not None
+                for hook in self._on_start:
+                    await hook(ctx)
             result = await self._call(payload, ctx)
         except Exception as exc:  # noqa: BLE001 - every handler failure is retried or dead-lettered
             if ctx is None:
                 ctx = self._context(msg, payload)
-            await self._fail(msg, ctx, exc)
+            await self._fail(msg, ctx, exc, self._loop.time() - started)
             return
         if self._on_success:
             assert ctx is not None
             ok = OkContext(ctx, self._loop.time() - started, result)
-            for hook in self._on_success:
-                await hook(ok)
+            try:
+                for hook in self._on_success:
+                    await hook(ok)
+            except Exception:
+                # The job is done; a broken metrics or tracing hook must not redo it.
+                logger.exception("actor %s: an on_success middleware failed", self.actor.name)
         if self._is_request and headers is not None:
             await self._respond(headers, result)
         if self.actor.double_ack:
@@ -379,16 +387,26 @@ class ActorRunner:
                     self._timed_out.discard(task)
                     task.uncancel()
             return result
+        if self._runs_in is ExecuteIn.THREAD:
+            # Threads see the job's context variables (e.g. the tracing span).
+            args = (handler, *args)
+            handler = contextvars.copy_context().run
         future = self._loop.run_in_executor(self._executor, handler, *args)
         return await asyncio.wait_for(future, timeout)
 
-    async def _fail(self, msg: Msg, ctx: Context[Any], exc: BaseException) -> None:
+    async def _fail(
+        self, msg: Msg, ctx: Context[Any], exc: BaseException, duration: float | None = None
+    ) -> None:
         self.failed += 1
         if isinstance(exc, TimeoutError):
             exc = TimeoutError(f"job timed out after {self.actor.job_timeout:g}s")
-        failure = ErrorContext(ctx, exc)
-        for hook in self._on_failure:
-            await hook(failure)
+        if self._on_failure:
+            failure = ErrorContext(ctx, exc, duration)
+            try:
+                for hook in self._on_failure:
+                    await hook(failure)
+            except Exception:
+                logger.exception("actor %s: an on_failure middleware failed", self.actor.name)
         attempt = ctx.attempt
         policy = self.actor.policy
         if not policy.gives_up(attempt, exc):
