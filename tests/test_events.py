@@ -224,3 +224,14 @@ async def test_request__expired_request_is_skipped(nats_url: str) -> None:
         await sub.register()
         await asyncio.wait_for(sub.listen(burst=True), 10)
     assert calls == []
+
+
+async def test_register__matches_after_create(nats_url: str) -> None:
+    """Right after register() the server's stream has no difference from the declaration."""
+    from walnats._streams import spec_for_event
+
+    event = order_event(limits=walnats.Limits(age=100, messages=5), duplicate_window=30)
+    async with walnats.Events(event).connect(nats_url) as conn:
+        await conn.register()
+        info = await conn.jetstream.stream_info(event.name)
+    assert spec_for_event(event, schedules=True).differences(info.config) == []
