@@ -45,6 +45,7 @@ logger = logging.getLogger("walnats")
 _ACK = b"+ACK"
 _TERM = b"+TERM"
 _WPI = b"+WPI"
+_ACK_SYNC_TIMEOUT = 5.0
 _PULL_EXPIRES = 5.0
 """Seconds a pull request waits for messages; an open request holds capacity."""
 _WATCHDOG = _PULL_EXPIRES + 5.0
@@ -504,10 +505,24 @@ class ActorRunner:
 
     async def _ack_sync(self, msg: Msg) -> None:
         reply, fut = self._inbox.expect()
+        expired = False
+
+        def expire() -> None:
+            nonlocal expired
+            expired = True
+            fut.cancel()
+
+        # A timer instead of asyncio.wait_for: half the cost on this hot path.
+        timer = self._loop.call_later(_ACK_SYNC_TIMEOUT, expire)
         try:
             await self._nc.publish(msg.reply, _ACK, reply=reply)
-            await asyncio.wait_for(fut, 5.0)
+            await fut
+        except asyncio.CancelledError:
+            if not expired:
+                raise  # the worker is stopping
+            logger.warning("actor %s: ack not confirmed by the server", self.actor.name)
         except Exception:  # noqa: BLE001 - unconfirmed: the server may redeliver it
             logger.warning("actor %s: ack not confirmed by the server", self.actor.name)
         finally:
+            timer.cancel()
             self._inbox.forget(reply)

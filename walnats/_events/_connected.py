@@ -9,12 +9,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from nats.nuid import NUID
-
 from .._cloudevents import STRUCTURED_CONTENT_TYPE, CloudEvent
 from .._connection import ServerVersion, server_version
 from .._context import EVENT_ID_HEADER, MSG_ID, TRACE_ID, EmitContext
 from .._errors import ConfigError, EmitError, RequestTimeout, ResponseError, StreamNotFound
+from .._ids import IdGenerator
 from .._middleware import hooks_of
 from .._streams import SCHEDULES_MINIMUM, delayed_subject, ensure_stream, spec_for_event
 from ._ack import Emitted, parse_ack
@@ -65,7 +64,7 @@ class ConnectedEvents:
         self._js = js
         self._events = events
         self._inbox = inbox
-        self._nuid = NUID()
+        self._ids = IdGenerator()
         self._on_emit = hooks_of(middlewares, "on_emit")
         self._loop = asyncio.get_running_loop()
         self._schedules = server_version(nc) >= ServerVersion.parse(SCHEDULES_MINIMUM)
@@ -102,7 +101,7 @@ class ConnectedEvents:
         )
 
     def _new_id(self) -> str:
-        return self._nuid.next().decode()
+        return self._ids.next()
 
     def _headers(
         self,
@@ -158,7 +157,7 @@ class ConnectedEvents:
         """
         subject = _plain_subject(event)
         data = event.encode(message)
-        msg_id = uid or (cloud_event.id if cloud_event else None) or self._nuid.next().decode()
+        msg_id = uid or (cloud_event.id if cloud_event else None) or self._ids.next()
         headers = self._headers(msg_id, trace_id, meta)
         if cloud_event is not None or self._ce_source is not None:
             data = self._attach_cloud_event(event, data, headers, msg_id, cloud_event=cloud_event)
@@ -216,7 +215,7 @@ class ConnectedEvents:
             return parse_ack(await self._publish(subject, data, headers, timeout), subject, msg_id)
         headers["Nats-Schedule"] = f"@at {rfc3339(due)}"
         headers["Nats-Schedule-Target"] = subject
-        schedule = delayed_subject(event, self._nuid.next().decode())
+        schedule = delayed_subject(event, self._ids.next())
         try:
             return parse_ack(await self._publish(schedule, data, headers, timeout), subject, msg_id)
         except StreamNotFound:
@@ -285,7 +284,7 @@ class ConnectedEvents:
         stalled = False
         for index, message in enumerate(items):
             data = encode(message)
-            msg_id = uids[index] if uids is not None else self._nuid.next().decode()
+            msg_id = uids[index] if uids is not None else self._ids.next()
             headers = (
                 {MSG_ID: msg_id}
                 if trace_id is None and not meta
