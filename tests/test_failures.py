@@ -313,3 +313,30 @@ async def test_double_ack__confirmed(nats_url: str) -> None:
         info = await conn.client.jetstream().consumer_info(event.name, name)
     assert got == [1]
     assert (info.num_ack_pending, info.num_pending) == (0, 0)
+
+
+def sleepy_process_job(order: Order) -> None:
+    """Runs in a worker process and outlives the job timeout."""
+    import time
+
+    time.sleep(1.5)
+
+
+async def test_job_timeout__enforced_for_process_pool(nats_url: str) -> None:
+    """A handler in a process pool that outlives job_timeout fails its attempt."""
+    event = order_event()
+    await emit_one(nats_url, event)
+    name = actor_name()
+    actor = walnats.Actor(
+        name,
+        event,
+        sleepy_process_job,
+        execute_in=walnats.ExecuteIn.PROCESS,
+        job_timeout=0.3,
+        max_attempts=1,
+    )
+    async with walnats.Actors(actor).connect(nats_url) as conn:
+        await conn.register()
+        await asyncio.wait_for(conn.listen(burst=True, max_processes=1), 20)
+        [letter] = await walnats.DeadLetters(conn.client).list(name)
+    assert letter.error == "job timed out after 0.3s"
