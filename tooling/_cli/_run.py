@@ -1,0 +1,137 @@
+"""``walnats run``: run the app's actors until SIGINT or SIGTERM, then drain."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+
+from walnats import Services
+
+from .._app import load_app
+from .._embedded import DEFAULT_HOST, DEFAULT_PORT, DEFAULT_STORE, embedded_server, is_listening
+from .._flow import Component, components_of
+from ._common import CommandError, Subparsers, add_app, add_connection, positive_int
+from ._logs import LEVELS, setup_logging
+from ._serving import Plan, serve
+from ._toolkit import add_db, available
+from ._workers import supervise
+
+__all__ = ["register"]
+
+logger = logging.getLogger("walnats.cli")
+
+_READ_SIDE = frozenset({"projection", "reactor"})
+"""Components ``projections.serve`` runs next to the actors."""
+
+_DESCRIPTION = """\
+Run the app's actors (and, with the projections runtime, its projections and
+reactors) until SIGINT (Ctrl-C) or SIGTERM, then drain: pulling stops, running jobs
+finish, and unhandled messages go back to the server.
+
+The server is --url, else $NATS_URL. With neither, a nats-server already listening
+on 127.0.0.1:4222 (e.g. `walnats server`) is used, and otherwise an embedded one is
+started with its data under .walnats/jetstream. --embedded always starts one (on
+port 4222, or a free port when 4222 is taken).
+"""
+
+
+def register(subparsers: Subparsers, common: argparse.ArgumentParser) -> None:
+    """Add ``walnats run``."""
+    parser = subparsers.add_parser(
+        "run",
+        parents=[common],
+        help="run the app's actors until Ctrl-C",
+        description=_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example: walnats run myapp:services --workers 4 --log-format json",
+    )
+    add_app(parser)
+    add_connection(parser)
+    add_db(parser)
+    parser.add_argument(
+        "--embedded", action="store_true", help="start a local nats-server (data in .walnats/)"
+    )
+    parser.add_argument(
+        "--port",
+        type=positive_int,
+        help="port of the embedded server; implies --embedded (default: 4222)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="worker processes sharing the consumers (default: %(default)s)",
+    )
+    parser.add_argument("--log-format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--log-level",
+        choices=LEVELS,
+        default="info",
+        help="debug logs one line per handled event (default: %(default)s)",
+    )
+    parser.add_argument("--worker-index", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--supervisor", type=int, help=argparse.SUPPRESS)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Resolve the app and the server, then serve in this process or in workers."""
+    if args.embedded and args.url:
+        raise CommandError("use either --url or --embedded, not both")
+    if args.port is not None and args.url:
+        raise CommandError("--port is for the embedded server; it cannot go with --url")
+    args.embedded = args.embedded or args.port is not None
+    services, spec = load_app(args.app)
+    actors = services.actors()
+    setup_logging(args.log_format, args.log_level, args.worker_index)
+    components = _read_side(services, announce=args.worker_index is None)
+    if not len(actors) and not components:
+        raise CommandError(
+            f"the app {str(spec)!r} defines no actors, so there is nothing to run; "
+            f"add walnats.Actor objects to a service's defines="
+        )
+    with contextlib.ExitStack() as stack:
+        url, origin = _server(args, stack)
+        plan = Plan(spec, actors, components, url, origin)
+        if args.workers > 1:
+            asyncio.run(serve(plan, args, listen=False))
+            return supervise(spec, url, args)
+        return asyncio.run(serve(plan, args, listen=True))
+
+
+def _read_side(services: Services, *, announce: bool) -> list[Component]:
+    """The projections and reactors to run, when the projections runtime is there.
+
+    Without it (or for kinds it does not run, such as clocks) they are listed in a
+    warning instead of being skipped silently.
+    """
+    owned = [component for service in services for component in components_of(service)]
+    runnable = available("serve")
+    chosen = [c for c in owned if runnable and c.kind in _READ_SIDE]
+    skipped = [c for c in owned if c not in chosen and c.kind != "aggregate"]
+    if skipped and announce:
+        logger.warning(
+            "walnats run cannot run these yet (the projections package has no runtime "
+            "for them): %s",
+            ", ".join(f"{c.kind} {c.name}" for c in skipped),
+        )
+    return chosen
+
+
+def _server(args: argparse.Namespace, stack: contextlib.ExitStack) -> tuple[str, str]:
+    """The server URL to use and a few words on where it came from."""
+    if args.url:
+        return args.url, "--url"
+    env = os.environ.get("NATS_URL")
+    if env and not args.embedded:
+        return env, "$NATS_URL"
+    if not args.embedded and is_listening(DEFAULT_HOST, DEFAULT_PORT):
+        return f"nats://{DEFAULT_HOST}:{DEFAULT_PORT}", "already running"
+    server = embedded_server(port=args.port, store_dir=DEFAULT_STORE)
+    stack.callback(server.stop)
+    logger.info("started nats-server on %s (data in %s)", server.url, DEFAULT_STORE)
+    return server.url, f"embedded, data in {DEFAULT_STORE}"
