@@ -50,7 +50,7 @@ async def test_old_server__emit_dedup_listen_retry_dead_letter(old_url: str) -> 
         await sub.register()
         task = asyncio.create_task(sub.listen())
         dead = walnats.DeadLetters(sub.client)
-        for _ in range(100):
+        for _ in range(400):
             if await dead.count(name):
                 break
             await asyncio.sleep(0.05)

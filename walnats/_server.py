@@ -110,7 +110,13 @@ class NatsServer:
         ]
         with self._log.open("ab") as log:
             self._proc = subprocess.Popen(  # noqa: S603 - our own binary, fixed arguments
-                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                # Its own session: a Ctrl-C in the terminal reaches the application,
+                # which drains through the server, not the server itself.
+                start_new_session=True,
             )
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:

@@ -8,6 +8,7 @@ from nats.js.errors import NotFoundError
 
 from .._errors import WalnatsError
 from .._events._ack import Emitted, parse_ack
+from .._events._connected import EXPIRES_HEADER, REPLY_HEADER
 from ._record import DEAD_LETTER_STREAM, TARGET_HEADER, DeadLetter, dead_letter_subject
 
 if TYPE_CHECKING:
@@ -88,6 +89,10 @@ class DeadLetters:
         original_id = headers.get("Nats-Msg-Id", f"{letter.stream}.{letter.stream_sequence}")
         headers["Nats-Msg-Id"] = f"{original_id}.redrive.{sequence}"
         headers[TARGET_HEADER] = letter.actor
+        # A re-driven request has no requester waiting any more: answer nobody, and do
+        # not let its old expiry make the actor skip it.
+        headers.pop(REPLY_HEADER, None)
+        headers.pop(EXPIRES_HEADER, None)
         reply = await self._nc.request(
             letter.subject, letter.data, timeout=timeout, headers=headers
         )
