@@ -340,3 +340,36 @@ async def test_job_timeout__enforced_for_process_pool(nats_url: str) -> None:
         await asyncio.wait_for(conn.listen(burst=True, max_processes=1), 20)
         [letter] = await walnats.DeadLetters(conn.client).list(name)
     assert letter.error == "job timed out after 0.3s"
+
+
+async def test_redrive__expired_request_is_handled_again(nats_url: str) -> None:
+    """A re-driven request is handled even though its requester gave up long ago."""
+    event = order_event().with_response(int)
+    name = actor_name()
+    calls = 0
+
+    async def answer(order: Order) -> int:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise walnats.Reject("not yet")
+        return 1
+
+    actor = walnats.Actor(name, event, answer)
+    async with (
+        walnats.Events(event).connect(nats_url) as pub,
+        walnats.Actors(actor).connect(nats_url) as sub,
+    ):
+        await pub.register()
+        await sub.register()
+        task = asyncio.create_task(sub.listen())
+        with pytest.raises(walnats.ResponseError, match="not yet"):
+            await pub.request(event, Order(1), timeout=0.5, expire=True)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await asyncio.sleep(0.6)  # the request's expiry has passed
+        dead = walnats.DeadLetters(sub.client)
+        [letter] = await dead.list(name)
+        await dead.retry(letter.sequence)
+        await asyncio.wait_for(sub.listen(burst=True), 10)
+    assert calls == 2
