@@ -88,7 +88,7 @@ async def run(url: str) -> None:
             await progress.wait("send-confirmation (failed)", 1)
             dead = walnats.DeadLetters(sub.client)
             async with asyncio.timeout(10):  # failure hooks run before the copy is stored
-                while await dead.count() < 2:
+                while await dead.count() < 2:  # noqa: ASYNC110 - polls the server
                     await asyncio.sleep(0.02)
             for letter in await dead.list():
                 say(
