@@ -7,7 +7,9 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("module", ["walnats", "walnats.middlewares", "projections", "tooling"])
+@pytest.mark.parametrize(
+    "module", ["walnats", "walnats.middlewares", "walnats.plumbing", "projections", "tooling"]
+)
 def test_exports__all_matches_public_names(module: str) -> None:
     """Every public attribute is in __all__ and every __all__ name exists."""
     mod = importlib.import_module(module)

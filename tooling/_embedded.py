@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from walnats import WalnatsError
-from walnats._server import NatsServer, free_port
+from walnats.plumbing import NatsServer, free_port
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "DEFAULT_STORE", "is_listening", "embedded_server"]
 

@@ -22,7 +22,7 @@ from walnats import (
     RawBytes,
     Serializer,
 )
-from walnats._serializers import schema_components
+from walnats.plumbing import schema_components
 
 from ._pointers import pointer
 
