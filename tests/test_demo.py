@@ -29,3 +29,5 @@ def test_demo__runs_end_to_end() -> None:
     assert "ship-order                   3" in out
     assert "one lost: ConcurrencyError" in out
     assert "reading only" in out
+    assert "identical: True" in out
+    assert "outbox: 5 confirmation e-mails" in out

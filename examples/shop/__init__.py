@@ -11,6 +11,7 @@ import walnats
 from .actors import CHARGE_CARD, NOTIFY_CUSTOMER, QUOTE_SHIPPING, SEND_CONFIRMATION, SHIP_ORDER
 from .events import ORDER_PLACED, PARCEL_SHIPPED, PAYMENT_CAPTURED, SHIPPING_QUOTE
 from .orders import ORDER
+from .read_models import CONFIRM_ORDER, DAILY_REVENUE, ORDER_SUMMARY
 
 services = walnats.Services()
 services.add(
@@ -44,6 +45,13 @@ services.add(
     version="2.0.0",
     description="Keeps customers informed.",
     defines=[SEND_CONFIRMATION, NOTIFY_CUSTOMER],
+    owns=[CONFIRM_ORDER],
+)
+services.add(
+    "reporting",
+    version="1.0.0",
+    description="Read models for the back office (SQL).",
+    owns=[ORDER_SUMMARY, DAILY_REVENUE],
 )
 
 __all__ = ["services"]

@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import tempfile
 from collections import Counter
 
 import walnats
 from walnats.testing import NatsServer
 
-from . import orders, services
+from . import orders, read_models, services
 from .events import ORDER_PLACED, SHIPPING_QUOTE, OrderPlaced, QuoteRequest
 
 
@@ -104,6 +105,12 @@ async def run(url: str) -> None:
     say("\n7. The order service is event-sourced: its orders are aggregates on the log.")
     await orders.demo(url)
 
+    say("\n8. Reporting builds SQL read models from the order log (SQLite here).")
+    with tempfile.TemporaryDirectory() as folder:
+        identical = await read_models.demo(url, f"sqlite+aiosqlite:///{folder}/shop.db")
+    if not identical:
+        raise SystemExit("the replayed read model differs from the incremental one")
+
     say("\nDone. Jobs handled per actor:")
     for actor, count in sorted(progress.done.items()):
         say(f"   {actor:28} {count}")
@@ -112,6 +119,7 @@ async def run(url: str) -> None:
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="   · %(message)s", stream=sys.stdout)
     logging.getLogger("walnats").setLevel(logging.CRITICAL)  # the demo narrates failures itself
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     with NatsServer() as server:
         say(f"walnats demo: nats-server from the wheel at {server.url} (temporary store)")
         asyncio.run(run(server.url))

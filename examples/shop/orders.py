@@ -204,21 +204,21 @@ def say(text: str) -> None:
 async def demo(server: str) -> None:
     """A command, a concurrent-writer conflict handled, and a snapshot."""
     async with ORDER.connect(server) as orders:
-        say("\norders 1. A command: place order o-1 with two items (one atomic append).")
+        say("\norders 1. A command: place order o-100 with two items (one atomic append).")
         items = (Line("walrus-plush", 2, 1500), Line("tusk-polish", 1, 650))
-        done = await orders.execute("o-1", lambda o: place(o, "ada", "ada@example.com", items))
+        done = await orders.execute("o-100", lambda o: place(o, "ada", "ada@example.com", items))
         say(
-            f"   order o-1 is {done.state.status}, version {done.version}, "
+            f"   order o-100 is {done.state.status}, version {done.version}, "
             f"total {done.state.total_cents} cents, stream sequence {done.sequence}"
         )
 
         say("orders 2. Two clerks add an item at the same time, both from version 3.")
-        base = await orders.load("o-1")
+        base = await orders.load("o-100")
         first = add_item(base.state, "gift-wrap", 1, 300)
         second = add_item(base.state, "card", 1, 150)
         results = await asyncio.gather(
-            orders.save("o-1", first, base),
-            orders.save("o-1", second, base),
+            orders.save("o-100", first, base),
+            orders.save("o-100", second, base),
             return_exceptions=True,
         )
         for result in results:
@@ -233,30 +233,30 @@ async def demo(server: str) -> None:
                 raise result
         say("   with retry_on_conflict the loser reloads and runs its command again:")
         retried = await projections.retry_on_conflict(
-            orders, "o-1", lambda o: add_item(o, "card", 1, 150)
+            orders, "o-100", lambda o: add_item(o, "card", 1, 150)
         )
         say(f"   both items are in: {len(retried.state.lines)} lines, version {retried.version}")
         total = retried.state.total_cents
-        paid_order = await orders.execute("o-1", lambda o: pay(o, total), command_id="pay-o-1")
-        again = await orders.execute("o-1", lambda o: pay(o, total), command_id="pay-o-1")
+        paid_order = await orders.execute("o-100", lambda o: pay(o, total), command_id="pay-o-100")
+        again = await orders.execute("o-100", lambda o: pay(o, total), command_id="pay-o-100")
         say(f"   paid {paid_order.state.paid_cents} cents; the retried payment (same")
         say(f"   command id) is a no-op: duplicate={again.duplicate}")
-        await orders.execute("o-1", lambda o: ship(o, "walrus-post", "WP-1"))
+        await orders.execute("o-100", lambda o: ship(o, "walrus-post", "WP-1"))
 
-        say("orders 3. Snapshots: o-2 gets 120 items, 3 per command (snapshot_every=50).")
-        await orders.execute("o-2", lambda o: place(o, "grace", "grace@example.com"))
+        say("orders 3. Snapshots: o-200 gets 120 items, 3 per command (snapshot_every=50).")
+        await orders.execute("o-200", lambda o: place(o, "grace", "grace@example.com"))
         for n in range(40):
             lines = tuple(Line(f"sku-{n}-{k}", 1, 100) for k in range(3))
-            await orders.execute("o-2", partial(add_items, lines=lines))
-        loaded = await orders.load("o-2")
+            await orders.execute("o-200", partial(add_items, lines=lines))
+        loaded = await orders.load("o-200")
         say(
-            f"   o-2 loads at version {loaded.version} from its snapshot at version "
+            f"   o-200 loads at version {loaded.version} from its snapshot at version "
             f"{loaded.snapshot_version}, reading only {loaded.replayed} events"
         )
         report = await projections.snapshot_moved(orders, min_events=5)
         say(f"   the snapshot job checked {report.checked} orders and snapshotted {report.taken}")
-        loaded = await orders.load("o-1")
-        say(f"   o-1 now loads from its snapshot, reading {loaded.replayed} events")
+        loaded = await orders.load("o-100")
+        say(f"   o-100 now loads from its snapshot, reading {loaded.replayed} events")
 
 
 def main() -> int:
