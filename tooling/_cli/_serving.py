@@ -18,7 +18,7 @@ from .._app import AppSpec
 from .._flow import Component
 from ._common import server_version
 from ._logs import EventLog
-from ._toolkit import database, require
+from ._toolkit import DEFAULT_DB, database, require
 
 __all__ = ["Plan", "serve"]
 
@@ -77,7 +77,14 @@ def _work(plan: Plan, args: argparse.Namespace, conn: Any) -> Awaitable[Any]:
     if plan.components:
         run_components = require("serve", "running projections and reactors")
         objects = [component.obj for component in plan.components]
-        work.append(run_components(objects, nc=conn.client, db=database(args)))
+        db = database(args)
+        # The default local SQLite database is a development setup: migrate it and
+        # create the read-model tables on the fly. A configured database is
+        # migrated as a deployment step (`walnats db upgrade`), never implicitly.
+        local = db == DEFAULT_DB
+        work.append(
+            run_components(objects, nc=conn.client, db=db, upgrade=local, create_tables=local)
+        )
     return asyncio.gather(*work)
 
 

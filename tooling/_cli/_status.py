@@ -82,17 +82,30 @@ def run(args: argparse.Namespace) -> int:
     print(table(headers, rows))
     if read_models:
         print()
-        columns = ("SERVICE", "PROJECTION", "VERSION", "STATUS", "BEHIND", "ERROR")
+        columns = ("SERVICE", "PROJECTION", "VERSION", "STATUS", "CHECKPOINT", "BEHIND", "ERROR")
         print(
             table(
                 columns,
                 [
-                    (r["service"], r["name"], r["version"], r["status"], r["behind"], r["error"])
+                    (
+                        r["service"],
+                        r["name"],
+                        r["version"],
+                        r["status"],
+                        _checkpoints(r["checkpoints"]),
+                        r["behind"],
+                        r["error"],
+                    )
                     for r in read_models
                 ],
             )
         )
     return 0
+
+
+def _checkpoints(by_stream: dict[str, dict[str, int]]) -> str:
+    """``order:41/41`` per stream: the sequence applied and the stream's last one."""
+    return ", ".join(f"{k}:{v['checkpoint']}/{v['last']}" for k, v in by_stream.items()) or "-"
 
 
 def _targets(services: Services) -> tuple[list[_Consumer], list[tuple[str, Any]]]:
@@ -131,6 +144,10 @@ async def _collect(
                         "status": status.status,
                         "active": status.active,
                         "behind": status.behind,
+                        "checkpoints": {
+                            lag.stream: {"checkpoint": lag.checkpoint, "last": lag.last_sequence}
+                            for lag in status.lag
+                        },
                         "error": status.error,
                     }
                 )
