@@ -236,45 +236,10 @@ def test_replay__unknown_projection() -> None:
     )
 
 
-def test_replay__not_available_yet(tmp_path: Path) -> None:
-    """With a projection in the app but no projections.replay yet, the CLI says so."""
-    name = app_module(
-        tmp_path,
-        textwrap.dedent(
-            """\
-            import walnats
-
-            class Projection:
-                name = "order-totals"
-                events = ()
-
-            services = walnats.Services()
-            services.add("reports", owns=[Projection()])
-            """
-        ),
-    )
-    done = run("replay", f"{name}:services", cwd=tmp_path)
-    import projections
-
-    if hasattr(projections, "replay"):
-        pytest.skip("projections.replay exists: replay is tested with projections")
-    assert single_error(done) == (
-        "error: walnats replay is not available yet: the projections package has no replay() API"
-    )
-
-
 def test_db_upgrade(tmp_path: Path) -> None:
-    """db upgrade runs projections.upgrade_database, or says it is not available yet."""
-    import projections
-
+    """db upgrade applies the toolkit migrations to a fresh database."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'toolkit.db'}"
     done = run("db", "upgrade", "--db", url, cwd=tmp_path)
-    if not hasattr(projections, "upgrade_database"):
-        assert single_error(done) == (
-            "error: walnats db upgrade is not available yet: the projections package has no "
-            "upgrade_database() API"
-        )
-        return
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"the toolkit tables in {url} are at revision head\n"
     assert (tmp_path / "toolkit.db").is_file()
