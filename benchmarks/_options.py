@@ -38,6 +38,8 @@ class Options:
     latency_interval: float = 0.002
     """Seconds between two events in the latency scenario."""
     memory_events: int = 1_000_000
+    replay_events: int = 100_000
+    """Stored events a projection replays in the replay scenario."""
     profile: bool = False
     """Profile the walnats implementations with pyinstrument instead of timing."""
 
@@ -52,6 +54,7 @@ class Options:
             warmup_n=500,
             latency_events=min(self.latency_events, 250),
             memory_events=min(self.memory_events, 50_000),
+            replay_events=min(self.replay_events, 20_000),
         )
 
 
@@ -86,13 +89,22 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument("--concurrency", type=int, default=Options.concurrency)
     parser.add_argument("--latency-events", type=int, default=Options.latency_events)
     parser.add_argument("--memory-events", type=int, default=Options.memory_events)
+    parser.add_argument("--replay-events", type=int, default=Options.replay_events)
     parser.add_argument(
         "--profile",
         action="store_true",
         help="profile the walnats side of the selected scenarios with pyinstrument",
     )
     args = parser.parse_args(argv)
-    for name in ("n", "rounds", "fetch_batch", "concurrency", "latency_events", "memory_events"):
+    for name in (
+        "n",
+        "rounds",
+        "fetch_batch",
+        "concurrency",
+        "latency_events",
+        "memory_events",
+        "replay_events",
+    ):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be >= 1")
     options = Options(
@@ -107,6 +119,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         concurrency=args.concurrency,
         latency_events=args.latency_events,
         memory_events=args.memory_events,
+        replay_events=args.replay_events,
         profile=args.profile,
     )
     return options.scaled()

@@ -12,7 +12,7 @@ from walnats.testing import NatsServer
 from ._bench import Bench
 from ._options import DEFAULT_JSON, Options
 from ._runner import run_once
-from ._scenario import Impl, Scenario
+from ._scenario import Impl, Scenario, Skipped
 from .scenarios import select
 
 __all__ = ["profile"]
@@ -40,10 +40,15 @@ async def profile(options: Options) -> None:
             for scenario in scenarios:
                 n = scenario.size(options)
                 for impl in scenario.impls:
-                    if impl.side == "walnats":
+                    if impl.side != "walnats":
+                        continue
+                    try:
                         await run_once(bench, impl, min(n, options.warmup_n))  # warm-up
                         profiler = await _profile_run(bench, impl, n)
-                        _write(out / _stem(scenario, impl), scenario, impl, profiler)
+                    except Skipped as skip:
+                        print(f"=== {scenario.number} {scenario.key}: {impl.name}: skipped: {skip}")
+                        continue
+                    _write(out / _stem(scenario, impl), scenario, impl, profiler)
         finally:
             await bench.close()
 

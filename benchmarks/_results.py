@@ -19,6 +19,8 @@ class ImplResult:
 
     impl: Impl
     samples: list[Sample] = field(default_factory=list)
+    skipped: str | None = None
+    """Why the implementation could not run here (it has no samples then)."""
 
     @property
     def rates(self) -> list[float]:
@@ -105,7 +107,7 @@ class ScenarioResult:
     def check(self, result: ImplResult) -> Check | None:
         """The target of *result*, evaluated; ``None`` when it has none."""
         target = result.impl.target
-        if target is None:
+        if target is None or result.skipped is not None:
             return None
         if target.reference is None:
             return Check(self.value(result), target)
@@ -113,8 +115,17 @@ class ScenarioResult:
 
     def to_json(self) -> dict[str, Any]:
         """A plain dict for the results file."""
-        rows = []
+        rows: list[dict[str, Any]] = []
         for result in self.impls:
+            if result.skipped is not None:
+                rows.append(
+                    {
+                        "impl": result.impl.name,
+                        "side": result.impl.side,
+                        "skipped": result.skipped,
+                    }
+                )
+                continue
             check = self.check(result)
             extras = sorted({k for s in result.samples for k in s.extra})
             rows.append(
@@ -142,7 +153,11 @@ class ScenarioResult:
                         "measured": check.number,
                         "met": check.met,
                     },
-                    "compare": {name: self.ratio(result, name) for name in result.impl.compare},
+                    "compare": {
+                        name: self.ratio(result, name)
+                        for name in result.impl.compare
+                        if self.get(name).skipped is None
+                    },
                     "samples": [dataclasses.asdict(s) for s in result.samples],
                 }
             )

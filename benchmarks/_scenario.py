@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from ._meter import Sample
     from ._options import Options
 
-__all__ = ["Impl", "Metric", "Pending", "Scenario", "Side", "Target"]
+__all__ = ["Impl", "Metric", "Pending", "Scenario", "Side", "Skipped", "Target"]
 
 Side = Literal["raw", "low-level", "walnats"]
 """``raw``: nats-py's own helpers (what the targets compare against);
@@ -21,6 +21,14 @@ Side = Literal["raw", "low-level", "walnats"]
 Metric = Literal["rate", "latency", "memory"]
 RunFn = Callable[["Bench", int], Awaitable["Sample"]]
 """Runs one implementation once over *n* events and returns the measurements."""
+
+
+class Skipped(Exception):
+    """Raised by an implementation that cannot run here (e.g. PostgreSQL is unreachable).
+
+    The runner stops running it, and its row says ``skipped: <reason>`` instead of
+    failing the whole benchmark run.
+    """
 
 
 @dataclass(frozen=True)

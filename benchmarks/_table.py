@@ -61,6 +61,16 @@ def _scenario_rows(result: ScenarioResult) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
     for index, impl_result in enumerate(result.impls):
         first = index == 0
+        if impl_result.skipped is not None:
+            rows.append(
+                (
+                    str(scenario.number) if first else "",
+                    scenario.title if first else "",
+                    impl_result.impl.name,
+                    f"skipped: {impl_result.skipped}",
+                )
+            )
+            continue
         rows.append(
             (
                 str(scenario.number) if first else "",
@@ -79,7 +89,9 @@ def _scenario_rows(result: ScenarioResult) -> list[tuple[str, ...]]:
 
 def _others(result: ScenarioResult, impl_result: ImplResult) -> str:
     texts = [
-        f"{result.ratio(impl_result, other):.2f}x {other}" for other in impl_result.impl.compare
+        f"{result.ratio(impl_result, other):.2f}x {other}"
+        for other in impl_result.impl.compare
+        if result.get(other).skipped is None
     ]
     blocks = impl_result.extra("growth_blocks")
     if result.scenario.metric == "memory" and blocks is not None:
@@ -117,11 +129,18 @@ def _target(result: ScenarioResult, impl_result: ImplResult) -> tuple[str, str]:
 
 
 def _format(rows: list[tuple[str, ...]]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADER))]
+    """Aligned columns; the last cell of a short row (a skipped one) spans the rest."""
+    full = [row for row in rows if len(row) == len(_HEADER)]
+    widths = [max(len(row[i]) for row in full) for i in range(len(_HEADER))]
     out = []
     for number, row in enumerate(rows):
+        spanning = len(row) < len(_HEADER)
         cells = [
-            cell.rjust(widths[i]) if i in _RIGHT else cell.ljust(widths[i])
+            cell
+            if spanning and i == len(row) - 1
+            else cell.rjust(widths[i])
+            if i in _RIGHT
+            else cell.ljust(widths[i])
             for i, cell in enumerate(row)
         ]
         out.append("  ".join(cells).rstrip())

@@ -1,16 +1,18 @@
 """The scenarios of issue 7, in the issue's numbering.
 
-To add one (6 and 7 land with the projections' Projection API): write a module exposing a
-``SCENARIO = Scenario(...)`` whose implementations are ``async (bench, n) -> Sample``
-functions, one per side (raw nats-py helper, low-level reference, walnats), then
-replace its ``Pending`` entry below. The runner alternates the implementations,
-the table and the JSON pick the new rows up without further changes.
+To add one: write a module exposing a ``SCENARIO = Scenario(...)`` whose
+implementations are ``async (bench, n) -> Sample`` functions, one per side (raw
+nats-py helper, low-level reference, walnats), and list it below (a scenario waiting
+for a part of walnats not written yet is listed as ``Pending(...)`` meanwhile). The
+runner alternates the implementations, the table and the JSON pick the new rows up
+without further changes. An implementation that cannot run on this machine (e.g.
+PostgreSQL is unreachable) raises ``Skipped``; its row then says why.
 """
 
 from __future__ import annotations
 
 from .._scenario import Pending, Scenario
-from . import aggregate, consume, double_ack, emit, latency, memory, pipelined
+from . import aggregate, consume, double_ack, emit, latency, memory, pipelined, projection, replay
 
 __all__ = ["ALL", "select"]
 
@@ -20,8 +22,8 @@ ALL: tuple[Scenario | Pending, ...] = (
     consume.SCENARIO,
     double_ack.SCENARIO,
     latency.SCENARIO,
-    Pending(6, "projection", "projection into SQLite / PostgreSQL", "projections.Projection"),
-    Pending(7, "replay", "replay / rebuild of a projection", "projections.Projection"),
+    projection.SCENARIO,
+    replay.SCENARIO,
     aggregate.SCENARIO,
     memory.SCENARIO,
 )
