@@ -35,6 +35,7 @@ from ._read import (
     downgrade_database,
     exclude_toolkit_tables,
     handle,
+    handle_batch,
     open_database,
     projection_lag,
     projection_status,
@@ -83,6 +84,7 @@ __all__ = [
     # declarations
     "Projection",
     "handle",
+    "handle_batch",
     "EventHandler",
     "EventMeta",
     "Reactor",

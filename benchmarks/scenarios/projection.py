@@ -1,9 +1,12 @@
 """Scenario 6: a projection applies a filled stream to SQLite and to PostgreSQL.
 
-Both sides do the same SQL work per event and per batch:
+Both sides do the same SQL work per event and per batch, in two styles:
 
-* per event, one ORM ``OrderRow`` added to the session (SQLAlchemy sends the batch's
-  inserts together when the transaction commits);
+* ORM: per event, one ``OrderRow`` added to the session (SQLAlchemy sends the batch's
+  inserts together when the transaction commits), with ``projections.handle``;
+* bulk: per run of events, one ``INSERT`` with a list of parameter sets (one
+  ``executemany``), with ``projections.handle_batch``: the style to pick when one
+  statement can write many rows;
 * per batch of up to 500 events (walnats' default ``batch_size``), one transaction
   that also moves the checkpoint row with a compare-and-set
   (``UPDATE ... WHERE sequence = <old>``), then one ack (``AckPolicy.ALL``).
@@ -18,11 +21,12 @@ ratios pair rounds of the same run.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 from nats.aio.client import Client
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import projections
@@ -54,9 +58,25 @@ RAW_SQL = {
     "sqlite": "raw fetch + SQL batch, SQLite",
     "postgresql": "raw fetch + SQL batch, PostgreSQL",
 }
+RAW_BULK = {
+    "sqlite": "raw fetch + bulk insert, SQLite",
+    "postgresql": "raw fetch + bulk insert, PostgreSQL",
+}
 
 
-async def _raw_sql(bench: Bench, n: int, backend: Backend) -> Sample:
+def row_values(order: OrderPlaced, sequence: int) -> dict[str, int | str]:
+    """The row of one event as parameters of a bulk insert: the same on both sides."""
+    return {
+        "order_id": order.order_id,
+        "customer_id": order.customer_id,
+        "sku": order.sku,
+        "quantity": order.quantity,
+        "total_cents": order.price_cents * order.quantity,
+        "sequence": sequence,
+    }
+
+
+async def _raw_sql(bench: Bench, n: int, backend: Backend, *, bulk: bool = False) -> Sample:
     """``fetch(500)``, decode, one transaction (rows + checkpoint), one ack per batch."""
     async with (
         fresh_database(backend) as engine,
@@ -71,7 +91,7 @@ async def _raw_sql(bench: Bench, n: int, backend: Backend) -> Sample:
         try:
             meter = bench.meter()
             meter.start()
-            await apply_batches(nc, event.stream_name, consumer, n, sessions)
+            await apply_batches(nc, event.stream_name, consumer, n, sessions, bulk=bulk)
             await nc.flush()
             sample = await meter.stop(n)
         finally:
@@ -99,6 +119,8 @@ async def apply_batches(
     consumer: str,
     n: int,
     sessions: async_sessionmaker[AsyncSession],
+    *,
+    bulk: bool = False,
 ) -> None:
     """The hand-written projection: what a careful user writes on nats-py's helpers."""
     psub = await nc.jetstream().pull_subscribe_bind(consumer, stream)
@@ -111,10 +133,15 @@ async def apply_batches(
                 msgs = await psub.fetch(batch=min(BATCH, n - done), timeout=1.0)
             except NatsTimeoutError:
                 continue
-            rows = [order_row(decode(msg.data), msg.metadata.sequence.stream) for msg in msgs]
-            last = rows[-1].sequence
+            last = msgs[-1].metadata.sequence.stream
             async with sessions() as session, session.begin():
-                session.add_all(rows)
+                if bulk:
+                    values = [row_values(decode(m.data), m.metadata.sequence.stream) for m in msgs]
+                    await session.execute(insert(OrderRow), values)
+                else:
+                    session.add_all(
+                        [order_row(decode(m.data), m.metadata.sequence.stream) for m in msgs]
+                    )
                 moved = await session.execute(
                     update(t)
                     .where(t.c.name == consumer, t.c.sequence == checkpoint)
@@ -136,6 +163,7 @@ def order_projection(
     done: asyncio.Event,
     *,
     write: bool = True,
+    bulk: bool = False,
 ) -> projections.Projection:
     """A projection writing one ``OrderRow`` per event; *done* is set at the *n*-th.
 
@@ -162,14 +190,28 @@ def order_projection(
         if handled == n:
             done.set()
 
-    return projections.Projection(
-        bench.name("proj"),
-        handlers=[projections.handle(event, placed if write else touched)],
-        tables=[OrderRow],
+    async def placed_many(
+        orders: Sequence[tuple[OrderPlaced, projections.EventMeta]], session: AsyncSession
+    ) -> None:
+        nonlocal handled
+        await session.execute(
+            insert(OrderRow), [row_values(order, meta.sequence) for order, meta in orders]
+        )
+        handled += len(orders)
+        if handled == n:
+            done.set()
+
+    handler = (
+        projections.handle_batch(event, placed_many)
+        if bulk
+        else projections.handle(event, placed if write else touched)
     )
+    return projections.Projection(bench.name("proj"), handlers=[handler], tables=[OrderRow])
 
 
-async def _walnats(bench: Bench, n: int, backend: Backend, *, write: bool = True) -> Sample:
+async def _walnats(
+    bench: Bench, n: int, backend: Backend, *, write: bool = True, bulk: bool = False
+) -> Sample:
     """A ``ProjectionRunner`` from its start until the *n*-th event is committed."""
     async with (
         fresh_database(backend) as engine,
@@ -177,7 +219,7 @@ async def _walnats(bench: Bench, n: int, backend: Backend, *, write: bool = True
         walnats.Events(event).connect(bench.url) as conn,
     ):
         done = asyncio.Event()
-        projection = order_projection(bench, event, n, done, write=write)
+        projection = order_projection(bench, event, n, done, write=write, bulk=bulk)
         runner = projections.ProjectionRunner(projection, conn.client, engine)
         meter = bench.meter()
         meter.start()
@@ -210,6 +252,22 @@ async def _walnats_no_sql(bench: Bench, n: int) -> Sample:
     return await _walnats(bench, n, "sqlite", write=False)
 
 
+async def _raw_bulk_sqlite(bench: Bench, n: int) -> Sample:
+    return await _raw_sql(bench, n, "sqlite", bulk=True)
+
+
+async def _walnats_bulk_sqlite(bench: Bench, n: int) -> Sample:
+    return await _walnats(bench, n, "sqlite", bulk=True)
+
+
+async def _raw_bulk_postgres(bench: Bench, n: int) -> Sample:
+    return await _raw_sql(bench, n, "postgresql", bulk=True)
+
+
+async def _walnats_bulk_postgres(bench: Bench, n: int) -> Sample:
+    return await _walnats(bench, n, "postgresql", bulk=True)
+
+
 async def _raw_postgres(bench: Bench, n: int) -> Sample:
     return await _raw_sql(bench, n, "postgresql")
 
@@ -223,9 +281,10 @@ SCENARIO = Scenario(
     key="projection",
     title="projection (SQLite/PostgreSQL)",
     measures=(
-        "A ProjectionRunner writing one ORM row per event, batches of 500 committed with "
-        "the checkpoint, against a hand-written fetch(500) + the same transaction + one "
-        "ack per batch; the targets are against raw fetch + ack() without a database."
+        "A ProjectionRunner writing one row per event (ORM add, or a bulk insert per run "
+        "with handle_batch), batches of 500 committed with the checkpoint, against a "
+        "hand-written fetch(500) + the same transaction + one ack per batch; the targets "
+        "(on the bulk rows) are against raw fetch + ack() without a database."
     ),
     impls=(
         Impl(RAW, "raw", _raw),
@@ -234,8 +293,15 @@ SCENARIO = Scenario(
             "walnats projection, SQLite",
             "walnats",
             _walnats_sqlite,
+            compare=(RAW, RAW_SQL["sqlite"]),
+        ),
+        Impl(RAW_BULK["sqlite"], "raw", _raw_bulk_sqlite, compare=(RAW,)),
+        Impl(
+            "walnats projection, bulk, SQLite",
+            "walnats",
+            _walnats_bulk_sqlite,
             Target(">=", 0.90, RAW),
-            compare=(RAW_SQL["sqlite"],),
+            compare=(RAW_BULK["sqlite"],),
         ),
         Impl("walnats projection, no SQL, SQLite", "walnats", _walnats_no_sql, compare=(RAW,)),
         Impl(RAW_SQL["postgresql"], "raw", _raw_postgres, compare=(RAW,)),
@@ -243,8 +309,15 @@ SCENARIO = Scenario(
             "walnats projection, PostgreSQL",
             "walnats",
             _walnats_postgres,
+            compare=(RAW, RAW_SQL["postgresql"]),
+        ),
+        Impl(RAW_BULK["postgresql"], "raw", _raw_bulk_postgres, compare=(RAW,)),
+        Impl(
+            "walnats projection, bulk, PostgreSQL",
+            "walnats",
+            _walnats_bulk_postgres,
             Target(">=", 0.50, RAW),
-            compare=(RAW_SQL["postgresql"],),
+            compare=(RAW_BULK["postgresql"],),
         ),
     ),
     size=lambda o: o.n,

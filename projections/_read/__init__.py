@@ -15,7 +15,7 @@ See ``docs/projections.md`` and ``docs/replay.md``.
 
 from ._database import DEFAULT_DATABASE, open_database
 from ._errors import CheckpointAhead, DatabaseNotMigrated, ProjectionError, ProjectionStopped
-from ._handlers import EventHandler, handle
+from ._handlers import EventHandler, handle, handle_batch
 from ._ledger import prune_ledger, rewind_reactor
 from ._meta import EventMeta
 from ._migrate import alembic_config, database_revision, downgrade_database, upgrade_database
@@ -40,6 +40,7 @@ __all__ = [
     # declarations
     "Projection",
     "handle",
+    "handle_batch",
     "EventHandler",
     "EventMeta",
     "Reactor",

@@ -27,6 +27,7 @@ from ._database import blames_database
 from ._delivery import Delivery
 from ._errors import ClaimLost
 from ._feed import StreamFeed
+from ._handlers import apply_calls
 from ._isolate import apply_batch
 from ._status import caught_up
 from ._steps import Step, prepare
@@ -258,11 +259,15 @@ class PartitionWorker:
             await claims.renew(session, self.key, self.owner, lease=self.lease)
             if self.verify_next:
                 await self._check_unchanged(session)
-            for step in steps:
-                if step.delivery.sequence <= self.checkpoints[step.delivery.stream]:
-                    continue
-                for call, meta in step.calls:
-                    await call.handler.fn(call.payload, meta, session)
+            await apply_calls(
+                session,
+                (
+                    call
+                    for step in steps
+                    if step.delivery.sequence > self.checkpoints[step.delivery.stream]
+                    for call in step.calls
+                ),
+            )
             for stream, delivery in last.items():
                 old = self.checkpoints[stream] if stream in self._rows else None
                 new = max(delivery.sequence, self.checkpoints[stream])

@@ -6,7 +6,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import walnats
-from projections._read import EventMeta, Projection, Reactor, ReactorContext, handle
+from projections import EventMeta, Projection, Reactor, ReactorContext, handle, handle_batch
 
 
 class Placed(msgspec.Struct):
@@ -37,3 +37,4 @@ WRONG = Projection("wrong", handlers=[handle(PLACED, paid)])  # E: handler for a
 SHORT = Projection("short", handlers=[handle(PLACED, no_session)])  # E: handler without session
 KEY = handle(PAID, paid, key=lambda p: p.order_id)  # E: Paid has no order_id
 REACT = Reactor("react", PLACED, confirm_paid)  # E: reactor for another payload
+BATCH = handle_batch(PLACED, paid)  # E: a batch handler takes a list of events

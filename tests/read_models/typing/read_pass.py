@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import walnats
-from projections._read import EventMeta, Projection, Reactor, ReactorContext, handle
+from projections import EventMeta, Projection, Reactor, ReactorContext, handle, handle_batch
 
 
 class Placed(msgspec.Struct):
@@ -39,3 +41,10 @@ SUMMARY = Projection(
     handlers=[handle(PLACED, placed), handle(PAID, paid, key=lambda p: p.order_id)],
 )
 CONFIRM = Reactor("confirm", PLACED, confirm)
+
+
+async def paid_many(events: Sequence[tuple[Paid, EventMeta]], session: AsyncSession) -> None:
+    pass
+
+
+TOTALS = Projection("totals", handlers=[handle_batch(PAID, paid_many)])
