@@ -1,4 +1,4 @@
-"""The read side through the real CLI: run, status, replay and db upgrade on the shop."""
+"""The read side and clocks through the real CLI: run, status, replay and db upgrade."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import asyncio
 import json
 import signal
 import sqlite3
+import textwrap
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import pytest
 from tooling_helpers import Running, environment, walnats
 
 from examples.shop.orders import ORDER, Line, pay, place
+from walnats import Events
 from walnats.testing import NatsServer
 
 APP = "examples.shop:services"
@@ -100,3 +103,36 @@ def test_readmodels__db_upgrade_then_replay_unknown(
     assert unknown.returncode == 1
     assert unknown.stderr.startswith("error: ")
     assert "nope" in unknown.stderr
+
+
+def test_run__ticks_the_apps_clocks(shop_server: NatsServer, tmp_path: Path) -> None:
+    """`run` runs the clocks an app owns: their tick events reach the stream."""
+    name = f"tick-{uuid.uuid4().hex[:8]}"
+    (tmp_path / "clock_app.py").write_text(
+        textwrap.dedent(
+            f"""\
+            from datetime import datetime
+
+            import walnats
+
+            TICK = walnats.Event({name!r}, datetime)
+            services = walnats.Services().add(
+                "cron", owns=[walnats.Clock(event=TICK, period=1)]
+            )
+            """
+        )
+    )
+    runner = Running("run", "clock_app:services", "--url", shop_server.url, cwd=tmp_path)
+    try:
+        runner.wait_for("press Ctrl-C")
+        time.sleep(2.5)
+    finally:
+        code = runner.stop(signal.SIGINT)
+    assert code == 0, runner.stderr
+
+    async def ticks() -> int:
+        async with Events().connect(shop_server.url) as conn:
+            info = await conn.jetstream.stream_info(name)
+            return int(info.state.messages)
+
+    assert asyncio.run(ticks()) >= 2

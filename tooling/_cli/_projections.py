@@ -21,7 +21,7 @@ from .._app import load_app
 from .._flow import Component, components_of
 from ._common import CommandError, Subparsers, add_connection, connect, positive_int
 from ._progress import Progress
-from ._toolkit import DEFAULT_DB, add_db, database, display_url, require
+from ._toolkit import DEFAULT_DB, add_db, database, display_url
 
 __all__ = ["register"]
 
@@ -87,7 +87,6 @@ def _replay(args: argparse.Namespace) -> int:
     _check_names("projection", names, found)
     if not found:
         raise CommandError("the app has no projections to replay")
-    replay = require("replay", "walnats replay")
     chosen = [found[name].obj for name in names] if names else [c.obj for c in found.values()]
     progress = Progress("replay", None)
 
@@ -96,7 +95,7 @@ def _replay(args: argparse.Namespace) -> int:
 
     async def run() -> list[Any]:
         async with connect(args) as nc:
-            reports: list[Any] = await replay(
+            reports: list[Any] = await projections.replay(
                 chosen,
                 nc=nc,
                 db=database(args),
@@ -118,11 +117,10 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
-    upgrade = require("upgrade_database", "walnats db upgrade")
     url = database(args)
     if url == DEFAULT_DB:
         Path(".walnats").mkdir(exist_ok=True)
-    asyncio.run(upgrade(url, args.revision))
+    asyncio.run(projections.upgrade_database(url, args.revision))
     print(f"the toolkit tables in {display_url(url)} are at revision {args.revision}")
     return 0
 

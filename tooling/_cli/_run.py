@@ -16,15 +16,15 @@ from .._flow import Component, components_of
 from ._common import CommandError, Subparsers, add_app, add_connection, positive_int
 from ._logs import LEVELS, setup_logging
 from ._serving import Plan, serve
-from ._toolkit import add_db, available
+from ._toolkit import add_db
 from ._workers import supervise
 
 __all__ = ["register"]
 
 logger = logging.getLogger("walnats.cli")
 
-_READ_SIDE = frozenset({"projection", "reactor"})
-"""Components ``projections.serve`` runs next to the actors."""
+_READ_SIDE = frozenset({"projection", "reactor", "clock"})
+"""Components run next to the actors: ``projections.serve`` runs the first two."""
 
 _DESCRIPTION = """\
 Run the app's actors (and, with the projections runtime, its projections and
@@ -104,19 +104,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _read_side(services: Services, *, announce: bool) -> list[Component]:
-    """The projections and reactors to run, when the projections runtime is there.
+    """The projections, reactors and clocks to run next to the actors.
 
-    Without it (or for kinds it does not run, such as clocks) they are listed in a
-    warning instead of being skipped silently.
+    A component of a kind ``walnats run`` does not know is listed in a warning
+    instead of being skipped silently.
     """
     owned = [component for service in services for component in components_of(service)]
-    runnable = available("serve")
-    chosen = [c for c in owned if runnable and c.kind in _READ_SIDE]
+    chosen = [c for c in owned if c.kind in _READ_SIDE]
     skipped = [c for c in owned if c not in chosen and c.kind != "aggregate"]
     if skipped and announce:
         logger.warning(
-            "walnats run cannot run these yet (the projections package has no runtime "
-            "for them): %s",
+            "walnats run does not know how to run these: %s",
             ", ".join(f"{c.kind} {c.name}" for c in skipped),
         )
     return chosen

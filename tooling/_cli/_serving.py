@@ -11,6 +11,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
+import projections
 import walnats
 from walnats import DEAD_LETTER_STREAM, Actors
 
@@ -18,7 +19,7 @@ from .._app import AppSpec
 from .._flow import Component
 from ._common import server_version
 from ._logs import EventLog
-from ._toolkit import DEFAULT_DB, database, require
+from ._toolkit import DEFAULT_DB, database
 
 __all__ = ["Plan", "serve"]
 
@@ -74,18 +75,34 @@ def _work(plan: Plan, args: argparse.Namespace, conn: Any) -> Awaitable[Any]:
     if len(plan.actors):
         middlewares = [EventLog()] if args.log_level == "debug" else []
         work.append(conn.listen(middlewares=middlewares))
-    if plan.components:
-        run_components = require("serve", "running projections and reactors")
-        objects = [component.obj for component in plan.components]
+    projections_and_reactors = [c.obj for c in plan.components if c.kind != "clock"]
+    if projections_and_reactors:
         db = database(args)
         # The default local SQLite database is a development setup: migrate it and
         # create the read-model tables on the fly. A configured database is
         # migrated as a deployment step (`walnats db upgrade`), never implicitly.
         local = db == DEFAULT_DB
         work.append(
-            run_components(objects, nc=conn.client, db=db, upgrade=local, create_tables=local)
+            projections.serve(
+                projections_and_reactors,
+                nc=conn.client,
+                db=db,
+                upgrade=local,
+                create_tables=local,
+            )
         )
+    clocks = [c.obj for c in plan.components if c.kind == "clock"]
+    if clocks:
+        work.append(_tick(clocks, conn.client))
     return asyncio.gather(*work)
+
+
+async def _tick(clocks: list[Any], nc: Any) -> None:
+    """Run the app's clocks: each emits its tick event once per period."""
+    events = walnats.Events(*{clock.event.name: clock.event for clock in clocks}.values())
+    async with events.connect(nc, close=False) as publisher:
+        await publisher.register()
+        await asyncio.gather(*(clock.run(publisher) for clock in clocks))
 
 
 class _Signals:

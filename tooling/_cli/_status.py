@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from nats.js.errors import NotFoundError
 
+import projections as toolkit
 from walnats import DeadLetters, Services
 
 from .._app import load_app
 from .._flow import components_of
 from ._common import Subparsers, add_app, add_connection, connect, table
-from ._toolkit import add_db, available, database, require
+from ._toolkit import add_db, database
 
 if TYPE_CHECKING:
     from nats.aio.client import Client
@@ -132,25 +133,23 @@ async def _collect(
     async with connect(args) as nc:
         rows = await asyncio.gather(*(_consumer(nc, consumer) for consumer in consumers))
         read_models = []
-        if projections and available("projection_status"):
-            status_of = require("projection_status", "walnats status")
-            for service, projection in projections:
-                status = await status_of(projection, nc, database(args))
-                read_models.append(
-                    {
-                        "service": service,
-                        "name": status.name,
-                        "version": status.version,
-                        "status": status.status,
-                        "active": status.active,
-                        "behind": status.behind,
-                        "checkpoints": {
-                            lag.stream: {"checkpoint": lag.checkpoint, "last": lag.last_sequence}
-                            for lag in status.lag
-                        },
-                        "error": status.error,
-                    }
-                )
+        for service, projection in projections:
+            status = await toolkit.projection_status(projection, nc, database(args))
+            read_models.append(
+                {
+                    "service": service,
+                    "name": status.name,
+                    "version": status.version,
+                    "status": status.status,
+                    "active": status.active,
+                    "behind": status.behind,
+                    "checkpoints": {
+                        lag.stream: {"checkpoint": lag.checkpoint, "last": lag.last_sequence}
+                        for lag in status.lag
+                    },
+                    "error": status.error,
+                }
+            )
         return list(rows), read_models
 
 

@@ -1,39 +1,15 @@
-"""The event-sourcing runtime the CLI drives, looked up by name in ``projections``.
-
-The ``projections`` package is written alongside this CLI and exports its runtime
-(``serve``, ``replay``, ``upgrade_database``, ``projection_status``) as it lands. The
-commands look each function up when they run: until it is exported they say so
-(``error: ... is not available yet``), and they light up without a change here.
-"""
+"""Where the toolkit database is: ``--db``, ``$WALNATS_DB``, or the local default."""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
-import projections
+from ._common import env_or
 
-from ._common import CommandError, env_or
-
-__all__ = ["DEFAULT_DB", "add_db", "available", "database", "display_url", "require"]
+__all__ = ["DEFAULT_DB", "add_db", "database", "display_url"]
 
 DEFAULT_DB = "sqlite+aiosqlite:///.walnats/walnats.db"
 """Where the toolkit's tables live when neither ``--db`` nor ``$WALNATS_DB`` says."""
-
-
-def available(name: str) -> bool:
-    """Whether ``projections`` exports *name* yet."""
-    return callable(getattr(projections, name, None))
-
-
-def require(name: str, command: str) -> Any:
-    """``projections.<name>``, or the error saying *command* is not available yet."""
-    found = getattr(projections, name, None)
-    if not callable(found):
-        raise CommandError(
-            f"{command} is not available yet: the projections package has no {name}() API"
-        )
-    return found
 
 
 def add_db(parser: argparse.ArgumentParser) -> None:
