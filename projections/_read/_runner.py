@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 
 __all__ = ["ProjectionRunner"]
 
+_RELEASE_TIMEOUT = 2.0
+"""Seconds a stopping runner spends giving its claims back before leaving them to expire."""
+
 logger = logging.getLogger("walnats.projections")
 
 DEFAULT_LEASE = 30.0
@@ -138,8 +141,10 @@ class ProjectionRunner:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
         if self._db is not None:
-            with contextlib.suppress(Exception):  # unreleased claims expire by themselves
-                async with self._db.transaction() as session:
+            # Unreleased claims expire by themselves (the lease); a release that has to
+            # queue behind a busy SQLite writer must not hold up a shutdown.
+            with contextlib.suppress(Exception, TimeoutError):
+                async with asyncio.timeout(_RELEASE_TIMEOUT), self._db.transaction() as session:
                     for k in self._partitions:
                         await claims.release(session, self.projection.partition_key(k), self._owner)
             if self._db is not self._db_arg:

@@ -6,6 +6,7 @@ import asyncio
 import json
 import signal
 import sqlite3
+import subprocess
 import textwrap
 import time
 import uuid
@@ -27,6 +28,15 @@ def shop_server() -> Iterator[NatsServer]:
     """The shop's stream and consumer names are fixed: it gets a server of its own."""
     with NatsServer() as server:
         yield server
+
+
+def stop(runner: Running) -> int:
+    """SIGINT and wait for the drain; on a hang, fail with what the process logged."""
+    try:
+        return runner.stop(signal.SIGINT, timeout=30)
+    except subprocess.TimeoutExpired:
+        runner.kill()
+        raise AssertionError(f"walnats run did not stop: {runner.stderr}") from None
 
 
 def summary_rows(db: Path) -> list[tuple[object, ...]]:
@@ -69,7 +79,7 @@ def test_readmodels__run_status_replay(shop_server: NatsServer, tmp_path: Path) 
         runner.wait_for("press Ctrl-C")
         rows = wait_rows(db, 2)
     finally:
-        code = runner.stop(signal.SIGINT)
+        code = stop(runner)
     assert code == 0, runner.stderr
     assert rows == [("o-1", "paid", 1000), ("o-2", "open", 2000)]
 
@@ -127,7 +137,7 @@ def test_run__ticks_the_apps_clocks(shop_server: NatsServer, tmp_path: Path) -> 
         runner.wait_for("press Ctrl-C")
         time.sleep(2.5)
     finally:
-        code = runner.stop(signal.SIGINT)
+        code = stop(runner)
     assert code == 0, runner.stderr
 
     async def ticks() -> int:
