@@ -23,7 +23,7 @@ that validate and decide; :meth:`projections.EventStore.execute` runs them.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = ["Aggregate"]
 
 S = TypeVar("S")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -212,6 +213,33 @@ class Aggregate(Generic[S]):
 
         message = StoredMessage(subject, 0, data, headers or {})
         return [NewEvent(a.event, payload) for a, payload in decode_stored(self, message)]
+
+    def decoder(
+        self, event: walnats.BaseEvent[T, Any]
+    ) -> Callable[[str, bytes, Mapping[str, str] | None], T]:
+        """A ``walnats.Actor(decoder=...)`` that upcasts stored *event* s as ``load`` does.
+
+        ::
+
+            walnats.Actor("audit", ORDER_PAID, audit, decoder=ORDER.decoder(ORDER_PAID))
+
+        A stored message that becomes anything but exactly one *event* after upcasting
+        (a one-to-many upcaster) cannot be handed to an actor: it raises, and the
+        actor dead-letters it.
+        """
+        self._applier_for(event)
+
+        def decode(subject: str, data: bytes, headers: Mapping[str, str] | None) -> T:
+            found = [e for e in self.decode_message(subject, data, headers) if e.event == event]
+            if len(found) != 1:
+                raise walnats.DecodeError(
+                    f"{subject} became {len(found)} {event.name!r} events after upcasting; "
+                    f"an actor on {event.name!r} needs exactly one"
+                )
+            payload: T = found[0].payload
+            return payload
+
+        return decode
 
     def fold(self, events: Iterable[NewEvent], state: S | None = None) -> S:
         """Apply *events* in order to *state* (default: *initial*); pure, for tests too.

@@ -292,3 +292,28 @@ async def test_upcasting__undecodable_snapshot_is_rebuilt(nats_url: str) -> None
         await bucket.put("a-1", msgspec.json.encode({**document, "state": {"balance": "x"}}))
         loaded = await store.load("a-1")
     assert (loaded.snapshot_version, loaded.replayed, loaded.state.balance) == (None, 3, 6)
+
+
+async def test_upcasting__actors_see_old_events_as_current_types(nats_url: str) -> None:
+    """An actor with the aggregate's decoder gets old events upcast; without, a dead letter."""
+    aggregate, deposited = v3_kit()
+    seen: list[DepositedV3] = []
+
+    async def audit(event: DepositedV3) -> None:
+        seen.append(event)
+
+    upcasting = walnats.Actor(
+        unique_name("audit"), deposited, audit, decoder=aggregate.decoder(deposited)
+    )
+    plain = walnats.Actor(unique_name("naive"), deposited, audit)
+    async with aggregate.connect(nats_url) as store:
+        await publish_old(store, "deposited", {"amount": 2}, None)
+        await store.execute("a-1", lambda s: [projections.new(deposited, DepositedV3(5, "EUR"))])
+        async with walnats.Actors(upcasting, plain).connect(nats_url) as conn:
+            await conn.register()
+            await conn.listen(burst=True)
+            [letter] = await walnats.DeadLetters(conn.client).list(plain.name)
+        await store.client.jetstream().delete_stream(aggregate.name)
+    assert seen.count(DepositedV3(200, "EUR")) == 1  # the upcast v1 event, once
+    assert seen.count(DepositedV3(5, "EUR")) == 2  # the current event, for both actors
+    assert letter.reason == "undecodable"

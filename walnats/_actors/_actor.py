@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import inspect
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, Union
 
@@ -113,6 +113,12 @@ class Actor(Generic[T, R]):
 
     dead_letters: bool = True
     """Copy events that exhausted their attempts into the dead-letter stream."""
+
+    decoder: Callable[[str, bytes, Mapping[str, str] | None], T] | None = None
+    """Turns a stored message (subject, data, headers) into the payload instead of the
+    event's serializer. The event-sourcing toolkit's ``Aggregate.decoder(event)`` runs
+    the aggregate's upcasters, so an actor sees old events as today's type. A decoder
+    that raises sends the message to dead letters (it cannot succeed on a retry)."""
 
     rate_limit: float | None = None
     """Jobs started per second at most, in each worker process (``None``: no limit).

@@ -93,6 +93,7 @@ class ActorRunner:
         self._next_subject = f"$JS.API.CONSUMER.MSG.NEXT.{event.stream_name}.{actor.name}"
         self._pull_inbox = ""
         self._decode = event.decode
+        self._decoder = actor.decoder
         self._is_request = isinstance(event, EventWithResponse)
         all_mw = (*middlewares, *actor.middlewares)
         # Start hooks run in order, finishing hooks in reverse: middlewares nest.
@@ -314,7 +315,10 @@ class ActorRunner:
         try:
             if headers is not None and ("content-type" in headers or "Content-Type" in headers):
                 data = unwrap_structured(headers, data)
-            payload = self._decode(data)
+            if self._decoder is None:
+                payload = self._decode(data)
+            else:
+                payload = self._custom_decode(msg.subject, data, headers)
         except (DecodeError, CloudEventError) as exc:
             await self._fail(msg, self._context(msg, None), exc)
             return
@@ -348,6 +352,15 @@ class ActorRunner:
         else:
             await self._settle(msg, _ACK)
         self.handled += 1
+
+    def _custom_decode(self, subject: str, data: bytes, headers: dict[str, str] | None) -> Any:
+        assert self._decoder is not None
+        try:
+            return self._decoder(subject, data, headers)
+        except DecodeError:
+            raise
+        except Exception as exc:
+            raise DecodeError(f"{type(exc).__name__}: {exc}") from exc
 
     def _context(self, msg: Msg, payload: Any) -> Context[Any]:
         return Context(self.actor.name, self.actor.event.name, msg, payload, self._emitter)
