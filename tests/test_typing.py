@@ -1,4 +1,8 @@
-"""The types are part of the API: mypy accepts correct use and rejects misuse."""
+"""The types are part of the API: mypy accepts correct use and rejects misuse.
+
+One mypy run checks every pair of files: the ``pass`` files must be clean, and in each
+``fail`` file exactly the lines marked ``# E:`` must be errors.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,22 @@ from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).parent / "typing"
+TESTS = Path(__file__).parent
+ROOT = TESTS.parent
+PASSING = [
+    TESTS / "typing" / "pass_api.py",
+    TESTS / "projections" / "typecheck" / "pass_aggregates.py",
+    TESTS / "read_models" / "typing" / "read_pass.py",
+]
+FAILING = [
+    TESTS / "typing" / "fail_api.py",
+    TESTS / "projections" / "typecheck" / "fail_aggregates.py",
+    TESTS / "read_models" / "typing" / "read_fail.py",
+]
 
 
-def run_mypy(path: Path) -> tuple[int, str]:
+@pytest.fixture(scope="module")
+def mypy_output() -> str:
     result = subprocess.run(
         [
             sys.executable,
@@ -22,33 +38,33 @@ def run_mypy(path: Path) -> tuple[int, str]:
             "--no-incremental",
             "--cache-dir=/dev/null",
             "--config-file",
-            str(HERE.parent.parent / "pyproject.toml"),
-            str(path),
+            str(ROOT / "pyproject.toml"),
+            *map(str, PASSING + FAILING),
         ],
         capture_output=True,
         text=True,
         check=False,
+        cwd=ROOT,
     )
-    return result.returncode, result.stdout
+    return result.stdout
 
 
 @pytest.mark.slow
-def test_typing__correct_use_passes() -> None:
-    """Handlers, emits and requests with matching types type-check cleanly."""
-    code, output = run_mypy(HERE / "pass_api.py")
-    assert code == 0, output
+@pytest.mark.parametrize("path", PASSING, ids=lambda p: p.name)
+def test_typing__correct_use_passes(mypy_output: str, path: Path) -> None:
+    """Handlers, emits, requests, aggregates and projections with matching types are clean."""
+    assert f"{path.name}:" not in mypy_output, mypy_output
 
 
 @pytest.mark.slow
-def test_typing__misuse_is_rejected() -> None:
+@pytest.mark.parametrize("path", FAILING, ids=lambda p: p.name)
+def test_typing__misuse_is_rejected(mypy_output: str, path: Path) -> None:
     """Every line marked `# E:` is an error, and no other line is."""
-    path = HERE / "fail_api.py"
     expected = {
         number
         for number, line in enumerate(path.read_text().splitlines(), start=1)
         if "# E:" in line
     }
-    code, output = run_mypy(path)
-    reported = {int(m.group(1)) for m in re.finditer(r"fail_api\.py:(\d+): error", output)}
-    assert code == 1, output
-    assert reported == expected, output
+    pattern = rf"{re.escape(path.name)}:(\d+): error"
+    reported = {int(m) for m in re.findall(pattern, mypy_output)}
+    assert reported == expected, mypy_output
