@@ -146,3 +146,15 @@ def test_run__ticks_the_apps_clocks(shop_server: NatsServer, tmp_path: Path) -> 
             return int(info.state.messages)
 
     assert asyncio.run(ticks()) >= 2
+
+
+def test_run__fresh_server_declares_aggregate_streams(tmp_path: Path) -> None:
+    """On an empty server `run` declares the aggregates' streams before projections start."""
+    with NatsServer() as server:
+        runner = Running("run", APP, "--url", server.url, cwd=tmp_path)
+        try:
+            runner.wait_for("order-summary v1 caught up")
+        finally:
+            code = stop(runner)
+    assert code == 0, runner.stderr
+    assert not any(line.startswith("error:") for line in runner.stderr), runner.stderr

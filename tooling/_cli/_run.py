@@ -89,14 +89,17 @@ def run(args: argparse.Namespace) -> int:
     actors = services.actors()
     setup_logging(args.log_format, args.log_level, args.worker_index)
     components = _read_side(services, announce=args.worker_index is None)
-    if not len(actors) and not components:
+    if not len(actors) and not components:  # aggregates alone need nothing running
         raise CommandError(
             f"the app {str(spec)!r} defines no actors, so there is nothing to run; "
             f"add walnats.Actor objects to a service's defines="
         )
     with contextlib.ExitStack() as stack:
         url, origin = _server(args, stack)
-        plan = Plan(spec, actors, components, url, origin)
+        aggregates = tuple(
+            c.obj for service in services for c in components_of(service) if c.kind == "aggregate"
+        )
+        plan = Plan(spec, actors, components, url, origin, aggregates)
         if args.workers > 1:
             asyncio.run(serve(plan, args, listen=False))
             return supervise(spec, url, args)

@@ -40,6 +40,9 @@ class Plan:
     url: str
     origin: str
     """Where the server came from, for the banner: ``--url``, ``embedded, ...``."""
+    aggregates: tuple[Any, ...] = ()
+    """Aggregate types whose streams and snapshot buckets ``run`` declares, so that
+    projections and actors on their events can start before any command was run."""
 
 
 async def serve(plan: Plan, args: argparse.Namespace, *, listen: bool) -> int:
@@ -54,6 +57,8 @@ async def serve(plan: Plan, args: argparse.Namespace, *, listen: bool) -> int:
     try:
         async with plan.actors.connect(plan.url, connect_timeout=args.connect_timeout) as conn:
             await conn.register()
+            for aggregate in plan.aggregates:
+                await projections.EventStore(aggregate, conn.client).register()
             if args.worker_index is None:
                 _banner(plan, server_version(conn.client), args)
             else:
@@ -154,7 +159,10 @@ class _Signals:
 
 def _banner(plan: Plan, version: str, args: argparse.Namespace) -> None:
     actors = list(plan.actors)
-    streams = sorted({actor.event.stream_name for actor in actors})
+    streams = sorted(
+        {actor.event.stream_name for actor in actors}
+        | {event.stream_name for c in plan.components for event in getattr(c.obj, "events", ())}
+    )
     if any(actor.dead_letters for actor in actors):
         streams.append(DEAD_LETTER_STREAM)
     consumers = [f"{actor.name} ({actor.event.stream_name})" for actor in actors]
