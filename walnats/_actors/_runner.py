@@ -21,13 +21,14 @@ from typing import TYPE_CHECKING, Any
 from .._cloudevents import unwrap_structured
 from .._connection import on_reconnect
 from .._context import NOT_BEFORE_HEADER, Context, ErrorContext, OkContext
-from .._dead_letters._record import TARGET_HEADER, dead_letter_headers, publish_dead_letter
+from .._dead_letters._record import TARGET_HEADER
 from .._errors import CloudEventError, DecodeError
-from .._events._connected import ERROR_HEADER, EXPIRES_HEADER, REPLY_HEADER
+from .._events._connected import EXPIRES_HEADER, REPLY_HEADER
 from .._events._event import EventWithResponse
 from .._middleware import hooks_of
 from ._actor import Actor, ExecuteIn
-from ._retry import Retry
+from ._failure import Failures
+from ._settle import ACK, NAK, WPI, Settler
 
 if TYPE_CHECKING:
     from nats.aio.client import Client
@@ -42,10 +43,6 @@ __all__ = ["ActorRunner"]
 
 logger = logging.getLogger("walnats")
 
-_ACK = b"+ACK"
-_TERM = b"+TERM"
-_WPI = b"+WPI"
-_ACK_SYNC_TIMEOUT = 5.0
 _PULL_EXPIRES = 5.0
 """Seconds a pull request waits for messages; an open request holds capacity."""
 _WATCHDOG = _PULL_EXPIRES + 5.0
@@ -71,7 +68,6 @@ class ActorRunner:
         self.priority = actor.priority
         self._nc = nc
         self._capacity = capacity
-        self._inbox = inbox
         self._executor = executor
         self._emitter = emitter
         self._burst = burst
@@ -103,6 +99,8 @@ class ActorRunner:
         self._needs_ctx = bool(self._on_start or self._on_success or self._on_failure)
         self._wants_ctx = actor._wants_context
         self._runs_in = actor.runs_in
+        self._settler = Settler(nc, inbox, actor.name)
+        self._failures = Failures(nc, actor, self._settler, is_request=self._is_request)
         self._deadlines: dict[asyncio.Task[Any], float] = {}  # running job -> deadline
         self._timed_out: set[asyncio.Task[Any]] = set()
         self._interval = 1 / actor.rate_limit if actor.rate_limit else 0.0
@@ -150,7 +148,7 @@ class ActorRunner:
         while not self._queue.empty():
             msg = self._queue.get_nowait()
             self._in_flight.pop(id(msg), None)
-            await self._settle(msg, b"-NAK")
+            await self._settler.settle(msg, NAK)
         deadline = self._loop.time() + timeout
         while self._in_flight and self._loop.time() < deadline:  # noqa: ASYNC110 - shutdown only
             await asyncio.sleep(0.01)
@@ -163,7 +161,7 @@ class ActorRunner:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         for msg in abandoned:
-            await self._settle(msg, b"-NAK")
+            await self._settler.settle(msg, NAK)
         self._in_flight.clear()
         if self._sub is not None and not self._nc.is_closed:
             with contextlib.suppress(Exception):
@@ -215,7 +213,7 @@ class ActorRunner:
         if self._stopping:
             self._used -= 1
             self._capacity.used -= 1
-            await self._settle(msg, b"-NAK")
+            await self._settler.settle(msg, NAK)
             return
         self._in_flight[id(msg)] = (msg, self._loop.time())
         self._queue.put_nowait(msg)
@@ -265,7 +263,7 @@ class ActorRunner:
                 threshold = self._loop.time() - self.actor.ack_wait / 3
                 for key, (msg, started) in list(self._in_flight.items()):
                     if started <= threshold and key in self._in_flight:
-                        await self._settle(msg, _WPI)
+                        await self._settler.settle(msg, WPI)
                         self._in_flight[key] = (msg, self._loop.time())
             if self._credit > 0 and now - self._last_seen > _WATCHDOG:
                 logger.info("actor %s: no reply to pull requests; pulling again", self.actor.name)
@@ -303,12 +301,12 @@ class ActorRunner:
     async def _process(self, msg: Msg) -> None:
         headers = msg.headers
         if headers is not None and self._skip(headers):
-            await self._settle(msg, _ACK)
+            await self._settler.settle(msg, ACK)
             return
         if headers is not None and NOT_BEFORE_HEADER in headers:
             wait = float(headers[NOT_BEFORE_HEADER]) - time.time()
             if wait > 0:  # a delayed event, early (server without schedules): defer it
-                await self._nak(msg, wait)
+                await self._settler.nak(msg, wait)
                 return
         ctx: Context[Any] | None = None
         data = msg.data
@@ -348,9 +346,9 @@ class ActorRunner:
         if self._is_request and headers is not None:
             await self._respond(headers, result)
         if self.actor.double_ack:
-            await self._ack_sync(msg)
+            await self._settler.ack_sync(msg)
         else:
-            await self._settle(msg, _ACK)
+            await self._settler.settle(msg, ACK)
         self.handled += 1
 
     def _custom_decode(self, subject: str, data: bytes, headers: dict[str, str] | None) -> Any:
@@ -421,74 +419,7 @@ class ActorRunner:
                     await hook(failure)
             except Exception:
                 logger.exception("actor %s: an on_failure middleware failed", self.actor.name)
-        attempt = ctx.attempt
-        policy = self.actor.policy
-        if not policy.gives_up(attempt, exc):
-            delay = exc.delay if isinstance(exc, Retry) and exc.delay is not None else None
-            if delay is None:
-                delay = policy.delay(attempt)
-            logger.warning(
-                "actor %s: attempt %d/%d of event %s failed (%s: %s); retrying in %.2fs",
-                self.actor.name,
-                attempt,
-                policy.max_attempts,
-                ctx.event_id,
-                type(exc).__name__,
-                exc,
-                delay,
-            )
-            await self._nak(msg, delay)
-            return
-        reason = (
-            "undecodable"
-            if isinstance(exc, DecodeError | CloudEventError)
-            else "exhausted"
-            if attempt >= policy.max_attempts
-            else "rejected"
-        )
-        logger.error(
-            "actor %s: giving up on event %s after %d attempt(s) (%s): %s: %s",
-            self.actor.name,
-            ctx.event_id,
-            attempt,
-            reason,
-            type(exc).__name__,
-            exc,
-            exc_info=(type(exc), exc, exc.__traceback__) if reason == "exhausted" else None,
-        )
-        if self.actor.dead_letters:
-            headers = dead_letter_headers(
-                msg.headers,
-                actor=self.actor.name,
-                event=self.actor.event.name,
-                subject=msg.subject,
-                stream=ctx.stream,
-                sequence=ctx.sequence,
-                attempts=attempt,
-                reason=reason,
-                error=exc,
-            )
-            try:
-                await publish_dead_letter(self._nc, self.actor.name, msg.data, headers)
-            except Exception as dl_exc:  # noqa: BLE001 - keep the event: retry later
-                logger.error(
-                    "actor %s: cannot store dead letter for event %s (%s); it stays in the "
-                    "stream and is retried in 30s. Did the actors' register() run?",
-                    self.actor.name,
-                    ctx.event_id,
-                    dl_exc,
-                )
-                await self._nak(msg, 30.0)
-                return
-        if self._is_request and msg.headers:
-            reply = msg.headers.get(REPLY_HEADER)
-            if reply:
-                await self._safe_publish(
-                    reply, b"", {ERROR_HEADER: f"{type(exc).__name__}: {exc}"[:1000]}
-                )
-        await self._settle(msg, _TERM)
-
-    # ------------------------------------------------------------------ settling
+        await self._failures.handle(msg, ctx, exc)
 
     async def _respond(self, headers: dict[str, str], result: Any) -> None:
         reply = headers.get(REPLY_HEADER)
@@ -496,46 +427,4 @@ class ActorRunner:
             return
         event = self.actor.event
         assert isinstance(event, EventWithResponse)
-        await self._safe_publish(reply, event.response_codec.encode(result), None)
-
-    async def _safe_publish(
-        self, subject: str, data: bytes, headers: dict[str, str] | None
-    ) -> None:
-        try:
-            await self._nc.publish(subject, data, headers=headers)
-        except Exception:
-            logger.debug("actor %s: reply to %s failed", self.actor.name, subject, exc_info=True)
-
-    async def _settle(self, msg: Msg, verb: bytes) -> None:
-        try:
-            await self._nc.publish(msg.reply, verb)
-        except Exception:
-            logger.debug("actor %s: %s failed", self.actor.name, verb, exc_info=True)
-
-    async def _nak(self, msg: Msg, delay: float) -> None:
-        verb = b"-NAK" if delay <= 0 else b'-NAK {"delay": %d}' % int(delay * 1e9)
-        await self._settle(msg, verb)
-
-    async def _ack_sync(self, msg: Msg) -> None:
-        reply, fut = self._inbox.expect()
-        expired = False
-
-        def expire() -> None:
-            nonlocal expired
-            expired = True
-            fut.cancel()
-
-        # A timer instead of asyncio.wait_for: half the cost on this hot path.
-        timer = self._loop.call_later(_ACK_SYNC_TIMEOUT, expire)
-        try:
-            await self._nc.publish(msg.reply, _ACK, reply=reply)
-            await fut
-        except asyncio.CancelledError:
-            if not expired:
-                raise  # the worker is stopping
-            logger.warning("actor %s: ack not confirmed by the server", self.actor.name)
-        except Exception:  # noqa: BLE001 - unconfirmed: the server may redeliver it
-            logger.warning("actor %s: ack not confirmed by the server", self.actor.name)
-        finally:
-            timer.cancel()
-            self._inbox.forget(reply)
+        await self._settler.publish_quietly(reply, event.response_codec.encode(result), None)
