@@ -159,13 +159,21 @@ class ProjectionRunner:
         Raises:
             ProjectionStopped: a poison event stopped it (``on_poison="stop"``).
         """
-        await self.start()
+        starting = asyncio.ensure_future(self.start())
         try:
+            await asyncio.shield(starting)
             await self._ended.wait()
             if self._failure is not None:
                 raise self._failure
         finally:
-            await asyncio.shield(self.stop())
+            await asyncio.shield(self._stop_when_started(starting))
+
+    async def _stop_when_started(self, starting: asyncio.Future[None]) -> None:
+        # A start under way finishes first: a query cut in half by a cancel strands
+        # its database connection (and, with aiosqlite, the process's exit).
+        with contextlib.suppress(Exception):
+            await starting
+        await self.stop()
 
     async def __aenter__(self) -> ProjectionRunner:
         await self.start()

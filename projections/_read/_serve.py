@@ -92,12 +92,20 @@ class ReactorRunner:
 
     async def run(self) -> None:
         """Start, then handle events until cancelled."""
-        await self.start()
+        starting = asyncio.ensure_future(self.start())
         try:
+            await asyncio.shield(starting)
             assert self._task is not None
             await self._task
         finally:
-            await asyncio.shield(self.stop())
+            await asyncio.shield(self._stop_when_started(starting))
+
+    async def _stop_when_started(self, starting: asyncio.Future[None]) -> None:
+        # A start under way finishes first: a query cut in half by a cancel strands
+        # its database connection.
+        with contextlib.suppress(Exception):
+            await starting
+        await self.stop()
 
     async def __aenter__(self) -> ReactorRunner:
         await self.start()

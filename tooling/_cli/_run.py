@@ -7,6 +7,11 @@ import asyncio
 import contextlib
 import logging
 import os
+import sys
+import threading
+import time
+from collections.abc import Coroutine
+from typing import Any
 
 from walnats import Services
 
@@ -23,6 +28,8 @@ __all__ = ["register"]
 
 logger = logging.getLogger("walnats.cli")
 
+_STRAY_THREAD_GRACE = 5.0
+"""Seconds threads left after the drain get before ``run`` exits without them."""
 _READ_SIDE = frozenset({"projection", "reactor", "clock"})
 """Components run next to the actors: ``projections.serve`` runs the first two."""
 
@@ -103,7 +110,62 @@ def run(args: argparse.Namespace) -> int:
         if args.workers > 1:
             asyncio.run(serve(plan, args, listen=False))
             return supervise(spec, url, args)
-        return asyncio.run(serve(plan, args, listen=True))
+        return _exit_when_drained(_run_bounded(serve(plan, args, listen=True)))
+
+
+def _run_bounded(main: Coroutine[Any, Any, int]) -> int:
+    """``asyncio.run``, except that tasks left after the drain get a bounded time.
+
+    ``asyncio.run`` waits for every leftover task, forever; a database driver's task
+    closing a connection whose query was cut off by the shutdown can wait that long.
+    Nothing it does matters any more (an unfinished transaction is rolled back by
+    the database), so the loop closes after a grace period instead.
+    """
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(main)
+    finally:
+        leftover = asyncio.all_tasks(loop)
+        for task in leftover:
+            task.cancel()
+        if leftover:
+            loop.run_until_complete(asyncio.wait(leftover, timeout=_STRAY_THREAD_GRACE))
+        stuck = [task for task in leftover if not task.done()]
+        if stuck:
+            logger.warning(
+                "exiting with %d task(s) still closing: %s",
+                len(stuck),
+                ", ".join(task.get_name() for task in stuck),
+            )
+        else:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
+def _exit_when_drained(code: int) -> int:
+    """Return *code*, or exit at once if stray threads would keep the process alive.
+
+    After the drain nothing is left to do, but a thread nobody stops (an abandoned
+    sync handler, a database driver's connection thread) would make the interpreter
+    wait for it forever at exit. Such threads get a few seconds, then the process
+    exits anyway, naming them in a warning.
+    """
+    deadline = time.monotonic() + _STRAY_THREAD_GRACE
+    for thread in _stray_threads():
+        thread.join(max(deadline - time.monotonic(), 0))
+    stray = _stray_threads()
+    if stray:
+        logger.warning("exiting with threads still running: %s", ", ".join(t.name for t in stray))
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def _stray_threads() -> list[threading.Thread]:
+    main = threading.main_thread()
+    return [t for t in threading.enumerate() if t is not main and not t.daemon and t.is_alive()]
 
 
 def _read_side(services: Services, *, announce: bool) -> list[Component]:
