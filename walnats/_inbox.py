@@ -77,11 +77,6 @@ class ReplyInbox:
         """Stop waiting for *reply* (after a timeout or a failed publish)."""
         self._futures.pop(reply[self._prefix_len :], None)
 
-    @property
-    def pending(self) -> int:
-        """Replies still awaited."""
-        return len(self._futures)
-
     async def _on_reply(self, msg: Msg) -> None:
         waiter = self._futures.pop(msg.subject[self._prefix_len :], None)
         if waiter is None:

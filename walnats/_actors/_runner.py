@@ -83,8 +83,8 @@ class ActorRunner:
         self._tasks: list[asyncio.Task[None]] = []
         self._sub: Subscription | None = None
         self._unhook: Callable[[], None] = lambda: None
-        self._last_seen = time.monotonic()
         self._loop = asyncio.get_running_loop()
+        self._last_seen = self._loop.time()
         event = actor.event
         self._next_subject = f"$JS.API.CONSUMER.MSG.NEXT.{event.stream_name}.{actor.name}"
         self._pull_inbox = ""
@@ -105,8 +105,6 @@ class ActorRunner:
         self._timed_out: set[asyncio.Task[Any]] = set()
         self._interval = 1 / actor.rate_limit if actor.rate_limit else 0.0
         self._next_start = 0.0
-        self.handled = 0
-        self.failed = 0
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -184,7 +182,7 @@ class ActorRunner:
         if self._burst:
             request = {"batch": free, "no_wait": True}
             self._saw_empty = False
-        self._last_seen = time.monotonic()
+        self._last_seen = self._loop.time()
         try:
             await self._nc.publish(
                 self._next_subject, json.dumps(request).encode(), reply=self._pull_inbox
@@ -201,7 +199,7 @@ class ActorRunner:
         await self._capacity.release(count)
 
     async def _on_msg(self, msg: Msg) -> None:
-        self._last_seen = time.monotonic()
+        self._last_seen = self._loop.time()
         if not msg.reply:
             await self._on_status(msg)
             return
@@ -256,7 +254,7 @@ class ActorRunner:
         interval = min(self.actor.ack_wait / 3, 1.0, self.actor.job_timeout / 10)
         while True:
             await asyncio.sleep(interval)
-            now = time.monotonic()
+            now = self._loop.time()
             if self._deadlines:
                 self._expire_jobs()
             if self.actor.pulse and self._in_flight:
@@ -349,7 +347,6 @@ class ActorRunner:
             await self._settler.ack_sync(msg)
         else:
             await self._settler.settle(msg, ACK)
-        self.handled += 1
 
     def _custom_decode(self, subject: str, data: bytes, headers: dict[str, str] | None) -> Any:
         assert self._decoder is not None
@@ -409,7 +406,6 @@ class ActorRunner:
     async def _fail(
         self, msg: Msg, ctx: Context[Any], exc: BaseException, duration: float | None = None
     ) -> None:
-        self.failed += 1
         if isinstance(exc, TimeoutError):
             exc = TimeoutError(f"job timed out after {self.actor.job_timeout:g}s")
         if self._on_failure:

@@ -100,9 +100,6 @@ class ConnectedEvents:
             *(ensure_stream(self._js, s, create=create, update=update) for s in specs.values())
         )
 
-    def _new_id(self) -> str:
-        return self._ids.next()
-
     def _headers(
         self,
         msg_id: str,
@@ -356,7 +353,7 @@ class ConnectedEvents:
         """
         subject = _plain_subject(event)
         data = event.encode(message)
-        msg_id = uid or self._new_id()
+        msg_id = uid or self._ids.next()
         headers = self._headers(msg_id, trace_id, meta)
         response_to, response = self._inbox.expect()
         headers[REPLY_HEADER] = response_to
