@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._cloudevents import CloudEvent, read_cloud_event
+from ._errors import ConfigError
 from ._headers import header_lookup
 
 if TYPE_CHECKING:
@@ -157,7 +158,10 @@ class Context(Generic[T]):
         header links it to this event; the trace id is carried over.
         """
         if self._emitter is None:
-            raise RuntimeError("this context cannot emit: it was built outside an actor")
+            raise ConfigError(
+                "this Context was built by hand, not by a running actor, so it cannot emit; "
+                "emit with ConnectedEvents.emit() instead"
+            )
         cause = self.event_id or f"{self.stream}.{self.sequence}"
         uid = f"{cause}.{self.actor}.{event.name}" + (f".{suffix}" if suffix else "")
         return await self._emitter.emit(

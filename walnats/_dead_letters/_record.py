@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from .._errors import StreamError
 from .._streams import StreamSpec
 
 if TYPE_CHECKING:
@@ -104,7 +105,10 @@ async def publish_dead_letter(
     """Store a dead letter and wait for the server's ack (raises on failure)."""
     reply = await nc.request(dead_letter_subject(actor), data, timeout=timeout, headers=headers)
     if reply.data and b'"error"' in reply.data:
-        raise RuntimeError(f"dead-letter stream refused the event: {reply.data[:200]!r}")
+        raise StreamError(
+            f"the dead-letter stream refused the event ({reply.data[:200]!r}); check that "
+            f"{DEAD_LETTER_STREAM!r} exists and is not full (actors' register() creates it)"
+        )
 
 
 @dataclass(frozen=True)

@@ -58,11 +58,17 @@ def parse_ack(msg: Msg, subject: str, msg_id: str) -> Emitted:
                 f"Register the event first: `await conn.register()` on the publisher "
                 f"(or the actors) connection."
             )
-        raise EmitError(f"the server answered the emit to {subject!r} with status {status!r}")
+        raise EmitError(
+            f"the server answered the emit to {subject!r} with status {status!r} and did "
+            f"not confirm storing it; retry with the same uid (a stored copy is a duplicate)"
+        )
     try:
         ack = _decode_ack(data)
     except msgspec.DecodeError:
-        raise EmitError(f"unreadable PubAck for {subject!r}: {data[:200]!r}") from None
+        raise EmitError(
+            f"unreadable PubAck for {subject!r}: {data[:200]!r}; the event may be stored: "
+            f"retry with the same uid"
+        ) from None
     if ack.error is not None:
         raise ApiRejected(ack.error.code, ack.error.err_code, ack.error.description, subject)
     return Emitted(ack.stream, ack.seq, msg_id, ack.duplicate)

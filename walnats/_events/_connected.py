@@ -241,7 +241,10 @@ class ConnectedEvents:
             await self._nc.publish(subject, data, reply=reply, headers=headers)
         except Exception as exc:
             self._inbox.forget(reply)
-            raise EmitError(f"cannot publish to {subject!r}: {exc or type(exc).__name__}") from exc
+            raise EmitError(
+                f"cannot publish to {subject!r}: {exc or type(exc).__name__}. Nothing was "
+                f"sent; emit again once the connection is open"
+            ) from exc
         timer = self._loop.call_later(timeout, _expire, fut, subject, timeout)
         try:
             return await fut

@@ -37,7 +37,10 @@ class Events:
                 raise ConfigError(f"Events() takes walnats.Event objects, got {event!r}")
             other = by_name.get(event.name)
             if other is not None and other != event:
-                raise ConfigError(f"two different events are named {event.name!r}")
+                raise ConfigError(
+                    f"two different events are named {event.name!r}; declare each event "
+                    f"once and share the declaration, or rename one"
+                )
             by_name[event.name] = event
         self._events = by_name
 
