@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Iterable
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 import walnats
@@ -20,6 +19,7 @@ import walnats
 from . import _claims as claims
 from ._database import Database, as_database, blames_database
 from ._errors import ClaimLost, ProjectionError, ProjectionStopped
+from ._lifecycle import Lifecycle
 from ._migrate import check_database
 from ._monitor import Lag, last_sequence, projection_lag
 from ._progress import Progress, ProgressMeter
@@ -45,7 +45,7 @@ DEFAULT_LEASE = 30.0
 _STANDBY_POLL = 1.0
 
 
-class ProjectionRunner:
+class ProjectionRunner(Lifecycle):
     """Keeps one projection up to date from the log, in this process.
 
     ::
@@ -54,7 +54,8 @@ class ProjectionRunner:
             await projections.wait_for_projection(runner, saved)   # read your writes
 
     It implements :class:`projections.SupportsWaitFor`. Run it under ``async with``, or
-    call :meth:`start` / :meth:`stop`, or :meth:`run` until cancelled.
+    call :meth:`start` / :meth:`stop`, or :meth:`run` until cancelled (``run`` raises
+    :class:`ProjectionStopped` when a poison event stopped it, ``on_poison="stop"``).
 
     Args:
         nc: a connected nats-py client (``conn.client`` of any walnats connection).
@@ -153,39 +154,10 @@ class ProjectionRunner:
         claims.forget_owner(self._owner)
         self._ended.set()
 
-    async def run(self) -> None:
-        """Start, then run until cancelled (and stop gracefully).
-
-        Raises:
-            ProjectionStopped: a poison event stopped it (``on_poison="stop"``).
-        """
-        starting = asyncio.ensure_future(self.start())
-        try:
-            await asyncio.shield(starting)
-            await self._ended.wait()
-            if self._failure is not None:
-                raise self._failure
-        finally:
-            await asyncio.shield(self._stop_when_started(starting))
-
-    async def _stop_when_started(self, starting: asyncio.Future[None]) -> None:
-        # A start under way finishes first: a query cut in half by a cancel strands
-        # its database connection (and, with aiosqlite, the process's exit).
-        with contextlib.suppress(Exception):
-            await starting
-        await self.stop()
-
-    async def __aenter__(self) -> ProjectionRunner:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
+    async def _until_done(self) -> None:
+        await self._ended.wait()
+        if self._failure is not None:
+            raise self._failure  # ProjectionStopped: a poison event stopped it
 
     async def _serve(self, partition: int) -> None:
         """Claim *partition* (or stand by), apply it, and start over when it is lost."""

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 from collections.abc import Iterable, Sequence
 from contextlib import AsyncExitStack
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -15,6 +14,7 @@ import walnats
 
 from ._database import Database, as_database
 from ._ledger import as_actor, register_horizons
+from ._lifecycle import Lifecycle
 from ._migrate import check_database, upgrade_database
 from ._projection import Projection
 from ._reactor import Reactor
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["ReactorRunner", "serve"]
 
 
-class ReactorRunner:
+class ReactorRunner(Lifecycle):
     """Runs reactors in this process, as walnats actors with a ledger.
 
     ::
@@ -90,34 +90,9 @@ class ReactorRunner:
             await self._db.close()
         self._db = None
 
-    async def run(self) -> None:
-        """Start, then handle events until cancelled."""
-        starting = asyncio.ensure_future(self.start())
-        try:
-            await asyncio.shield(starting)
-            assert self._task is not None
-            await self._task
-        finally:
-            await asyncio.shield(self._stop_when_started(starting))
-
-    async def _stop_when_started(self, starting: asyncio.Future[None]) -> None:
-        # A start under way finishes first: a query cut in half by a cancel strands
-        # its database connection.
-        with contextlib.suppress(Exception):
-            await starting
-        await self.stop()
-
-    async def __aenter__(self) -> ReactorRunner:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
+    async def _until_done(self) -> None:
+        assert self._task is not None
+        await self._task
 
 
 async def serve(
