@@ -235,3 +235,16 @@ async def test_register__matches_after_create(nats_url: str) -> None:
         await conn.register()
         info = await conn.jetstream.stream_info(event.name)
     assert spec_for_event(event, schedules=True).differences(info.config) == []
+
+
+async def test_emit_many__unconfirmed_events_are_reported_per_message(nats_url: str) -> None:
+    """Without a stream nothing is stored: the error lists every message's failure."""
+    event = order_event()
+    async with walnats.Events(event).connect(nats_url) as conn:
+        with pytest.raises(
+            walnats.EmitBatchError, match=r"^3 of 3 events .* not confirmed"
+        ) as info:
+            await conn.emit_many(event, [Order(i) for i in range(3)], uids=["a", "b", "c"])
+    assert len(info.value.results) == 3
+    assert all(isinstance(r, walnats.StreamNotFound) for r in info.value.results)
+    assert isinstance(info.value, walnats.EmitError)

@@ -37,7 +37,15 @@ from ._errors import (
     StreamNotFound,
     WalnatsError,
 )
-from ._events import BaseEvent, ConnectedEvents, Emitted, Event, Events, EventWithResponse
+from ._events import (
+    BaseEvent,
+    ConnectedEvents,
+    EmitBatchError,
+    Emitted,
+    Event,
+    Events,
+    EventWithResponse,
+)
 from ._limits import Limits
 from ._middleware import Middleware
 from ._serializers import GZip, MsgspecJSON, PydanticJSON, RawBytes, Serializer
@@ -96,6 +104,7 @@ __all__ = [
     "ConnectionFailed",
     "ConsumerNotFound",
     "DecodeError",
+    "EmitBatchError",
     "EmitError",
     "EncodeError",
     "RequestTimeout",

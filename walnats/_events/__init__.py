@@ -1,6 +1,14 @@
-from ._ack import Emitted
+from ._ack import EmitBatchError, Emitted
 from ._connected import ConnectedEvents
 from ._event import BaseEvent, Event, EventWithResponse
 from ._registry import Events
 
-__all__ = ["BaseEvent", "ConnectedEvents", "Emitted", "Event", "EventWithResponse", "Events"]
+__all__ = [
+    "EmitBatchError",
+    "BaseEvent",
+    "ConnectedEvents",
+    "Emitted",
+    "Event",
+    "EventWithResponse",
+    "Events",
+]

@@ -12,7 +12,7 @@ from .._errors import EmitError, StreamNotFound
 if TYPE_CHECKING:
     from nats.aio.msg import Msg
 
-__all__ = ["Emitted", "parse_ack"]
+__all__ = ["EmitBatchError", "Emitted", "parse_ack"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,4 +84,18 @@ class ApiRejected(EmitError):
         super().__init__(
             f"the server refused the event on {subject!r}: {description} "
             f"(code {code}, err_code {err_code})"
+        )
+
+
+class EmitBatchError(EmitError):
+    """Some events of an ``emit_many`` were not confirmed; the others were stored."""
+
+    def __init__(self, subject: str, results: list[Emitted | BaseException]) -> None:
+        self.results = results
+        """Per message, in order: its :class:`Emitted`, or why it was not confirmed."""
+        failures = [r for r in results if isinstance(r, BaseException)]
+        super().__init__(
+            f"{len(failures)} of {len(results)} events to {subject!r} were not confirmed; "
+            f"first problem: {failures[0]}. Re-emit the failed ones with the same uids "
+            f"(see .results)."
         )

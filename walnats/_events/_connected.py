@@ -16,7 +16,7 @@ from .._errors import ConfigError, EmitError, RequestTimeout, ResponseError, Str
 from .._ids import IdGenerator
 from .._middleware import hooks_of
 from .._streams import SCHEDULES_MINIMUM, delayed_subject, ensure_stream, spec_for_event
-from ._ack import Emitted, parse_ack
+from ._ack import EmitBatchError, Emitted, parse_ack
 from ._batch import AckBatch
 from ._delay import NOT_BEFORE_HEADER, Delay, due_time, rfc3339
 
@@ -266,9 +266,10 @@ class ConnectedEvents:
         """Publish many events with up to *max_in_flight* acknowledgements pending.
 
         Returns one :class:`Emitted` per message, in order, once every event is
-        stored. If some were not stored, raises :class:`EmitError` after all others
-        completed; its ``results`` holds an ``Emitted`` or the exception per message,
-        so the caller can re-emit only the failures (with the same uids).
+        stored. If some were not stored, raises :class:`EmitBatchError` (an
+        ``EmitError``) after all others completed; its ``results`` holds an ``Emitted``
+        or the exception per message, so the caller can re-emit only the failures
+        (with the same uids).
         """
         subject = _plain_subject(event)
         items = list(messages)
@@ -315,21 +316,15 @@ class ConnectedEvents:
                 continue
             try:
                 results.append(parse_ack(reply_msg, subject, msg_id))
-            except EmitError as exc:
+            except (EmitError, StreamNotFound) as exc:
                 results.append(exc)
                 failed += 1
         for _ in range(len(ids), len(items)):
             results.append(EmitError("not sent: the server stopped acknowledging"))
             failed += 1
         if failed:
-            error = EmitError(
-                f"{failed} of {len(results)} events to {subject!r} were not confirmed; "
-                f"first problem: {next(r for r in results if isinstance(r, BaseException))}. "
-                f"Re-emit the failed ones with the same uids (see .results)."
-            )
-            error.results = results  # type: ignore[attr-defined]
-            raise error
-        return results  # type: ignore[return-value]
+            raise EmitBatchError(subject, results)
+        return results  # type: ignore[return-value]  # failed == 0: all are Emitted
 
     async def request(
         self,
