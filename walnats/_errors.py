@@ -18,6 +18,7 @@ likely cause and what to do about it.
     │   └── StreamConfigMismatch           the existing stream differs from the declaration
     ├── ConsumerNotFound                   the actor's consumer was never registered
     ├── EmitError                          the server did not store the event
+    │   └── EmitBatchError                 some events of emit_many (in _events._ack)
     ├── RequestTimeout (TimeoutError)      no response to a request in time
     ├── ResponseError                      the responder failed
     ├── ConcurrencyError                   an aggregate moved since it was loaded
